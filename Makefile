@@ -1,0 +1,65 @@
+# The two commands that matter: `make up` runs the shop, `make test` runs every test.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+export COMPOSE_PROJECT_NAME ?= shop
+export SHOP_IMAGE_TAG ?= dev
+export GATEWAY_PORT ?= 8080
+# Testcontainers on hosts that look like a container, without a Ryuk image (see docs/testing.md).
+export TESTCONTAINERS_RYUK_DISABLED ?= true
+export TESTCONTAINERS_CONNECTION_MODE ?= docker_host
+export TESTCONTAINERS_HOST_OVERRIDE ?= localhost
+
+# Evaluated when used, after ensure-docker may have installed a compose.
+COMPOSE = $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+UV = $(shell command -v uv || echo "python3 -m uv")
+# The base images chosen by select-images.sh (official ones, or local Debian builds).
+WITH_IMAGES = set -a && . ./.images.env && set +a &&
+
+.PHONY: help up down logs test lint typecheck unit e2e images docker uv
+
+help:
+	@echo "make up     build and start the whole shop, wait until healthy, print the URLs"
+	@echo "make down   stop it and remove its containers, network and volume"
+	@echo "make logs   follow the logs of every container"
+	@echo "make test   lint, type-check, every service's tests, then the end-to-end tests"
+
+docker:
+	@deploy/scripts/ensure-docker.sh
+	@deploy/scripts/select-images.sh
+
+uv:
+	@command -v uv >/dev/null || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --all-packages --frozen --quiet
+
+images: docker
+	@$(WITH_IMAGES) $(COMPOSE) build --quiet 2>/dev/null || $(WITH_IMAGES) $(COMPOSE) build
+
+up: images
+	@$(WITH_IMAGES) $(COMPOSE) up -d --remove-orphans
+	@deploy/scripts/wait-for-gateway.sh "http://localhost:$(GATEWAY_PORT)"
+
+down: docker
+	@$(WITH_IMAGES) $(COMPOSE) down --volumes --remove-orphans
+
+logs: docker
+	@$(WITH_IMAGES) $(COMPOSE) logs -f
+
+lint: uv
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+typecheck: uv
+	$(UV) run mypy -p service_kit -p testing_kit -p users -p catalog -p orders
+
+unit: uv images
+	$(UV) run pytest libs/service-kit/tests
+	$(UV) run --package users pytest services/users/tests
+	$(UV) run --package catalog pytest services/catalog/tests
+	$(UV) run --package orders pytest services/orders/tests
+
+e2e: uv images
+	$(UV) run pytest tests/e2e
+
+test: lint typecheck unit e2e

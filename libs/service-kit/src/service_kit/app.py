@@ -1,0 +1,65 @@
+"""Builds a service's FastAPI app with the defaults every service shares."""
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import FastAPI
+
+from service_kit.database import Database, create_database_engine
+from service_kit.health import DependencyProbe, health_router
+from service_kit.observability import RequestMiddleware, configure_logging, metrics_endpoint
+from service_kit.problems import install_problem_handlers
+from service_kit.settings import ServiceSettings
+
+ServiceLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+@asynccontextmanager
+async def _no_extra_resources(_: FastAPI) -> AsyncIterator[None]:
+    yield
+
+
+def create_service_app(
+    *,
+    name: str,
+    settings: ServiceSettings,
+    api_prefix: str,
+    lifespan: ServiceLifespan = _no_extra_resources,
+    dependency_probes: Mapping[str, DependencyProbe] | None = None,
+) -> FastAPI:
+    """The app with logging, errors, request ids, metrics, health and the database wired.
+
+    Everything public is served under `api_prefix` (the gateway routes by prefix and never
+    rewrites paths); `/metrics` and `/internal/...` sit outside it and stay unreachable
+    through the gateway. Routers carry their full prefix themselves (`APIRouter(prefix=...)`)
+    and are included without one, so metrics and logs see the real route templates.
+    """
+    configure_logging(service=name, level=settings.log_level)
+
+    @asynccontextmanager
+    async def service_lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.database = Database(
+            create_database_engine(
+                settings.database_url,
+                connect_timeout_seconds=settings.database_connect_timeout_seconds,
+            )
+        )
+        try:
+            async with lifespan(app):
+                yield
+        finally:
+            await app.state.database.dispose()
+
+    app = FastAPI(
+        title=f"Shop {name} service",
+        lifespan=service_lifespan,
+        docs_url=f"{api_prefix}/docs",
+        redoc_url=None,
+        openapi_url=f"{api_prefix}/openapi.json",
+    )
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.add_middleware(RequestMiddleware)
+    app.include_router(health_router(api_prefix, dependency_probes))
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    return app

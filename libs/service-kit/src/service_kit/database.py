@@ -1,0 +1,99 @@
+"""Engine and per-request session, configured for PgBouncer in transaction pooling mode."""
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated
+from uuid import uuid4
+
+from fastapi import Depends, Request
+from sqlalchemy import DateTime, MetaData, func, text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.pool import NullPool
+
+# Stable constraint names, so migrations can refer to them and autogenerate stays quiet.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def service_metadata(schema: str) -> MetaData:
+    """Metadata whose tables all live in the service's own schema."""
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid4().hex}__"
+
+
+def create_database_engine(url: str, *, connect_timeout_seconds: float) -> AsyncEngine:
+    """An engine that pools nothing itself: PgBouncer is the pool.
+
+    In transaction pooling consecutive transactions of one client connection may run on
+    different server connections, so nothing may outlive a transaction: no statement caches
+    (asyncpg's or SQLAlchemy's) and prepared statements with names that never collide.
+    """
+    return create_async_engine(
+        url,
+        poolclass=NullPool,
+        connect_args={
+            "statement_cache_size": 0,
+            "prepared_statement_cache_size": 0,
+            "prepared_statement_name_func": _unique_statement_name,
+            "timeout": connect_timeout_seconds,
+        },
+    )
+
+
+class Database:
+    """The engine and session factory of one service process."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: commit when the endpoint returns, roll back if it raises.
+
+    Services and repositories only flush; they never commit.
+    """
+    database: Database = request.app.state.database
+    async with database.sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+# scope="function" ends the dependency before the response is sent, so a failed commit
+# becomes an error response instead of a success the client wrongly believes.
+SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+
+
+class TimestampedMixin:
+    """created_at / updated_at kept by the database clock."""
+
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

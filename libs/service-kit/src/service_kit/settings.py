@@ -1,0 +1,23 @@
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DatabaseSettings(BaseSettings):
+    """What a process needs to reach its database; all a migration job needs."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        description="SQLAlchemy URL, postgresql+asyncpg://role:password@host:port/db",
+        pattern=r"^postgresql\+asyncpg://",
+    )
+    database_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
+
+class ServiceSettings(DatabaseSettings):
+    """Settings every service shares; each service subclasses it with its own."""
+
+    environment: Literal["development", "test", "production"] = "development"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

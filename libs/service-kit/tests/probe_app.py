@@ -1,0 +1,59 @@
+"""A minimal service built with the kit, with endpoints that exercise each plumbing path."""
+
+from fastapi import FastAPI
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+from service_kit.app import create_service_app
+from service_kit.database import SessionDep
+from service_kit.problems import Conflict
+from service_kit.settings import ServiceSettings
+
+PREFIX = "/api/probe"
+
+
+class ItemIn(BaseModel):
+    name: str = Field(min_length=3)
+    password: str = Field(min_length=12)
+
+
+class OutOfWidgets(Conflict):
+    code = "out-of-widgets"
+    title = "Out of widgets"
+
+
+def build_probe_app(settings: ServiceSettings) -> FastAPI:
+    app = create_service_app(name="probe", settings=settings, api_prefix=PREFIX)
+
+    @app.post(f"{PREFIX}/items", status_code=201)
+    async def create_item(item: ItemIn, session: SessionDep) -> dict[str, str]:
+        await session.execute(
+            text("INSERT INTO users.probe_notes (note) VALUES (:n)"), {"n": item.name}
+        )
+        return {"name": item.name}
+
+    @app.post(f"{PREFIX}/items-then-fail")
+    async def create_then_fail(session: SessionDep) -> None:
+        await session.execute(text("INSERT INTO users.probe_notes (note) VALUES ('doomed')"))
+        raise OutOfWidgets("No widgets left.", available=0)
+
+    @app.post(f"{PREFIX}/violate-at-commit")
+    async def violate_at_commit(session: SessionDep) -> dict[str, str]:
+        # The unique constraint is deferred: the violation surfaces only at COMMIT.
+        await session.execute(
+            text("INSERT INTO users.probe_notes (note) VALUES ('twin'), ('twin')")
+        )
+        return {"status": "looks fine until commit"}
+
+    @app.get(f"{PREFIX}/count")
+    async def count(session: SessionDep, note: str) -> dict[str, int]:
+        result = await session.execute(
+            text("SELECT count(*) FROM users.probe_notes WHERE note = :n"), {"n": note}
+        )
+        return {"count": result.scalar_one()}
+
+    @app.get(f"{PREFIX}/crash")
+    async def crash() -> None:
+        raise RuntimeError("secret internal detail: SELECT * FROM users")
+
+    return app

@@ -1,0 +1,81 @@
+"""Every error is an RFC 9457 problem; nothing internal leaks."""
+
+import logging
+
+import httpx
+import pytest
+
+from probe_app import PREFIX
+
+PROBLEM = "application/problem+json"
+
+
+async def test_unknown_route_is_a_problem_404(client: httpx.AsyncClient) -> None:
+    response = await client.get(f"{PREFIX}/nowhere")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == 404
+    assert body["code"] == "not-found"
+    assert body["type"] == "urn:shop:problem:not-found"
+    assert body["instance"] == f"{PREFIX}/nowhere"
+
+
+async def test_wrong_method_is_a_problem_405(client: httpx.AsyncClient) -> None:
+    response = await client.delete(f"{PREFIX}/count")
+
+    assert response.status_code == 405
+    assert response.json()["code"] == "method-not-allowed"
+
+
+async def test_validation_error_names_fields_and_never_echoes_input(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        f"{PREFIX}/items", json={"name": "x", "password": "hunter2-short"[:7]}
+    )
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["code"] == "validation-error"
+    locations = {tuple(error["location"]) for error in body["errors"]}
+    assert locations == {("body", "name"), ("body", "password")}
+    assert "hunter2" not in response.text
+
+
+async def test_malformed_json_is_a_validation_problem(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        f"{PREFIX}/items", content=b"{not json", headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation-error"
+
+
+async def test_domain_error_keeps_its_status_code_and_extensions(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(f"{PREFIX}/items-then-fail")
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "out-of-widgets"
+    assert body["title"] == "Out of widgets"
+    assert body["detail"] == "No widgets left."
+    assert body["available"] == 0
+
+
+async def test_unhandled_error_is_a_logged_500_without_internals(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        response = await client.get(f"{PREFIX}/crash", headers={"X-Request-ID": "crash-1"})
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["request_id"] == "crash-1"
+    assert "secret internal detail" not in response.text
+    assert "Traceback" not in response.text
+    assert any(record.exc_info for record in caplog.records if record.levelno == logging.ERROR)

@@ -1,0 +1,55 @@
+"""Pytest plugin (registered as an entry point): fixtures every test suite of the shop uses."""
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from alembic import command
+from alembic.config import Config
+from fastapi import FastAPI
+
+from testing_kit.database_stack import DatabaseStack, running_database_stack
+
+
+@pytest.fixture(scope="session")
+def database_stack() -> Iterator[DatabaseStack]:
+    with running_database_stack() as stack:
+        yield stack
+
+
+def alembic_config(service_dir: Path, database_url: str) -> Config:
+    config = Config(str(service_dir / "alembic.ini"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def migrate_to_head(service_dir: Path, database_url: str) -> None:
+    command.upgrade(alembic_config(service_dir, database_url), "head")
+
+
+async def truncate_schema(dsn: str, schema: str) -> None:
+    """Empty every table of a schema (but the migration version), so tests share no rows."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        tables = await connection.fetch(
+            "SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables"
+            " WHERE schemaname = $1 AND tablename <> 'alembic_version'",
+            schema,
+        )
+        if tables:
+            names = ", ".join(row["name"] for row in tables)
+            await connection.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    finally:
+        await connection.close()
+
+
+@asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app in-process, with its lifespan running."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            yield client

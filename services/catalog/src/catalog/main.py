@@ -1,0 +1,9 @@
+from fastapi import FastAPI
+
+from catalog.settings import API_PREFIX, CatalogSettings
+from service_kit.app import create_service_app
+
+
+def create_app(settings: CatalogSettings | None = None) -> FastAPI:
+    settings = settings or CatalogSettings()
+    return create_service_app(name="catalog", settings=settings, api_prefix=API_PREFIX)

@@ -1,0 +1,7 @@
+from service_kit.settings import ServiceSettings
+
+API_PREFIX = "/api/users"
+
+
+class UsersSettings(ServiceSettings):
+    pass
