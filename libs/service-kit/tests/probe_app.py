@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from service_kit.app import create_service_app
+from service_kit.auth import CurrentUser, JwksSource, RequireAdmin
 from service_kit.database import SessionDep
 from service_kit.problems import Conflict
 from service_kit.settings import ServiceSettings
@@ -22,8 +23,18 @@ class OutOfWidgets(Conflict):
     title = "Out of widgets"
 
 
-def build_probe_app(settings: ServiceSettings) -> FastAPI:
-    app = create_service_app(name="probe", settings=settings, api_prefix=PREFIX)
+def build_probe_app(settings: ServiceSettings, jwks_source: JwksSource | None = None) -> FastAPI:
+    app = create_service_app(
+        name="probe", settings=settings, api_prefix=PREFIX, jwks_source=jwks_source
+    )
+
+    @app.get(f"{PREFIX}/whoami")
+    async def whoami(user: CurrentUser) -> dict[str, str]:
+        return {"user_id": str(user.user_id), "role": user.role}
+
+    @app.get(f"{PREFIX}/admin-only")
+    async def admin_only(admin: RequireAdmin) -> dict[str, str]:
+        return {"admin": str(admin.user_id)}
 
     @app.post(f"{PREFIX}/items", status_code=201)
     async def create_item(item: ItemIn, session: SessionDep) -> dict[str, str]:

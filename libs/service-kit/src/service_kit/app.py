@@ -5,8 +5,10 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 
+from service_kit.auth import JwksSource, TokenVerifier, http_jwks_source
 from service_kit.database import Database, create_database_engine
 from service_kit.health import DependencyProbe, health_router
+from service_kit.http_client import create_service_client
 from service_kit.observability import RequestMiddleware, configure_logging, metrics_endpoint
 from service_kit.problems import install_problem_handlers
 from service_kit.settings import ServiceSettings
@@ -26,6 +28,7 @@ def create_service_app(
     api_prefix: str,
     lifespan: ServiceLifespan = _no_extra_resources,
     dependency_probes: Mapping[str, DependencyProbe] | None = None,
+    jwks_source: JwksSource | None = None,
 ) -> FastAPI:
     """The app with logging, errors, request ids, metrics, health and the database wired.
 
@@ -33,6 +36,9 @@ def create_service_app(
     rewrites paths); `/metrics` and `/internal/...` sit outside it and stay unreachable
     through the gateway. Routers carry their full prefix themselves (`APIRouter(prefix=...)`)
     and are included without one, so metrics and logs see the real route templates.
+
+    Access tokens are verified against `jwks_source`, by default the users service's JWKS
+    over HTTP (the users service passes its own keys instead).
     """
     configure_logging(service=name, level=settings.log_level)
 
@@ -44,10 +50,23 @@ def create_service_app(
                 connect_timeout_seconds=settings.database_connect_timeout_seconds,
             )
         )
+        jwks_client = create_service_client(
+            "", connect_timeout_seconds=2.0, read_timeout_seconds=3.0
+        )
+        app.state.token_verifier = TokenVerifier(
+            jwks_source=jwks_source or http_jwks_source(jwks_client, settings.jwks_url),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            min_refetch_interval_seconds=settings.jwks_min_refetch_interval_seconds,
+            max_age_seconds=settings.jwks_max_age_seconds,
+        )
         try:
             async with lifespan(app):
+                # Warm the key cache; if users is down now, the first token will try again.
+                await app.state.token_verifier.refresh_keys()
                 yield
         finally:
+            await jwks_client.aclose()
             await app.state.database.dispose()
 
     app = FastAPI(

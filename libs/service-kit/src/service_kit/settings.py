@@ -21,3 +21,13 @@ class ServiceSettings(DatabaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # Access tokens are signed by the users service and verified locally everywhere.
+    jwt_issuer: str = "shop-users"
+    jwt_audience: str = "shop"
+    jwks_url: str = Field(
+        default="http://users:8000/api/users/.well-known/jwks.json",
+        description="Where the users service publishes its public signing keys",
+    )
+    jwks_min_refetch_interval_seconds: float = Field(default=10.0, ge=0, le=3600)
+    jwks_max_age_seconds: float = Field(default=900.0, gt=0, le=86400)
