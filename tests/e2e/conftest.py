@@ -23,6 +23,13 @@ from testing_kit.images import project_image
 MIGRATION_TIMEOUT_SECONDS = 120
 STARTUP_TIMEOUT_SECONDS = 120
 
+# Settings of each service beyond its database, as compose gives them (test values).
+SERVICE_ENVIRONMENT: dict[str, dict[str, str]] = {
+    "users": {},
+    "catalog": {},
+    "orders": {"CATALOG_BASE_URL": "http://catalog:8000"},
+}
+
 
 @dataclass(frozen=True)
 class Shop:
@@ -55,17 +62,15 @@ def _run_migration(network: Network, service: str, password: str) -> None:
 
 
 def _service_container(network: Network, service: str, password: str) -> DockerContainer:
-    container = (
+    return (
         DockerContainer(project_image(service))
         .with_network(network)
         .with_network_aliases(service)
         .with_env("ENVIRONMENT", "test")
         .with_env("DATABASE_URL", _database_url(service, password, "pgbouncer", 6432))
+        .with_envs(**SERVICE_ENVIRONMENT[service])
         .waiting_for(HealthcheckWaitStrategy().with_startup_timeout(STARTUP_TIMEOUT_SECONDS))
     )
-    if service == "orders":
-        container = container.with_env("CATALOG_BASE_URL", "http://catalog:8000")
-    return container
 
 
 def _gateway_container(network: Network) -> DockerContainer:
