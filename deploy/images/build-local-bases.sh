@@ -20,6 +20,8 @@
 #                           (default /etc/ssl/certs/ca-certificates.crt)
 #   TMPDIR                  where the debootstrap rootfs is made (default /var/tmp;
 #                           must not be mounted noexec)
+#   LOCAL_IMAGE_PREFIX      repository prefix (default shop-local; for trial
+#                           builds that must not replace the images in use)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,20 +31,21 @@ DEBIAN_SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-s
 HOST_CA_BUNDLE="${HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 SUITE=bookworm
 
-DEBIAN_TAG="shop-local/debian:bookworm"
-ROOTFS_TAG="shop-local/debian-rootfs:bookworm"   # intermediate, untagged afterwards
+P="${LOCAL_IMAGE_PREFIX:-shop-local}"
+DEBIAN_TAG="$P/debian:bookworm"
+ROOTFS_TAG="$P/debian-rootfs:bookworm"   # intermediate, untagged afterwards
 declare -A TAGS=(
     [debian]="$DEBIAN_TAG"
-    [python]="shop-local/python:3.11-bookworm"
-    [postgres]="shop-local/postgres:15-bookworm"
-    [nginx]="shop-local/nginx:bookworm"
+    [python]="$P/python:3.11-bookworm"
+    [postgres]="$P/postgres:15-bookworm"
+    [nginx]="$P/nginx:bookworm"
 )
 ORDER=(debian python postgres nginx)
 
 log() { printf 'build-local-bases: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "${BASH_SOURCE[0]}"; }
 
 REBUILD=0
 WANT=()

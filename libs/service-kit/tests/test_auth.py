@@ -12,49 +12,13 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
 from probe_app import PREFIX, build_probe_app
 from service_kit.auth import TokenVerifier, http_jwks_source
 from service_kit.settings import ServiceSettings
 from testing_kit.fixtures import serve
-
-ISSUER = "shop-users"
-AUDIENCE = "shop"
-
-
-class SigningKey:
-    def __init__(self, key_id: str) -> None:
-        self.key_id = key_id
-        self.private = Ed25519PrivateKey.generate()
-
-    def public_jwk(self) -> dict[str, Any]:
-        jwk: dict[str, Any] = json.loads(
-            jwt.algorithms.OKPAlgorithm.to_jwk(self.private.public_key())
-        )
-        return {**jwk, "kid": self.key_id, "alg": "EdDSA", "use": "sig"}
-
-    def public_pem(self) -> bytes:
-        return self.private.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-
-    def sign(self, **overrides: Any) -> str:
-        now = int(time.time())
-        claims: dict[str, Any] = {
-            "sub": str(uuid.uuid4()),
-            "role": "customer",
-            "iss": ISSUER,
-            "aud": AUDIENCE,
-            "iat": now,
-            "exp": now + 900,
-            "jti": uuid.uuid4().hex,
-        }
-        claims.update(overrides)
-        claims = {name: value for name, value in claims.items() if value is not None}
-        return jwt.encode(claims, self.private, algorithm="EdDSA", headers={"kid": self.key_id})
+from testing_kit.tokens import AUDIENCE, ISSUER, SigningKey, bearer
 
 
 class KeyServer:
@@ -102,10 +66,6 @@ async def client(
         app = build_probe_app(auth_settings, jwks_source=http_jwks_source(jwks_http, "/jwks.json"))
         async with serve(app) as client:
             yield client
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _b64(data: dict[str, Any]) -> str:

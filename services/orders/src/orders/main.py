@@ -6,10 +6,13 @@ from fastapi import FastAPI, Request
 from orders.catalog_client import CatalogClient
 from orders.settings import API_PREFIX, OrdersSettings
 from service_kit.app import create_service_app
+from service_kit.auth import JwksSource
 from service_kit.http_client import create_service_client
 
 
-def create_app(settings: OrdersSettings | None = None) -> FastAPI:
+def create_app(
+    settings: OrdersSettings | None = None, *, jwks_source: JwksSource | None = None
+) -> FastAPI:
     settings = settings or OrdersSettings()
 
     @asynccontextmanager
@@ -36,4 +39,5 @@ def create_app(settings: OrdersSettings | None = None) -> FastAPI:
         api_prefix=API_PREFIX,
         lifespan=lifespan,
         dependency_probes={"catalog": catalog_available},
+        jwks_source=jwks_source,
     )
