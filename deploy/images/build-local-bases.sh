@@ -70,9 +70,8 @@ cleanup() {
     # An interrupted debootstrap can leave proc/sys mounted in the target:
     # unmount them before deleting anything (deepest first).
     local mp
-    for mp in $(awk -v p="$WORKDIR/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r); do
-        umount -l "$mp" 2>/dev/null || true
-    done
+    awk -v p="$WORKDIR/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r |
+        while read -r mp; do umount -l "$mp" 2>/dev/null || true; done
     rm -rf --one-file-system "$WORKDIR"
 }
 trap cleanup EXIT

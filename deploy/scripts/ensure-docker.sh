@@ -49,6 +49,7 @@ EOF
 }
 
 APT_UPDATED=0
+DOCKERD_PID=""
 apt_install() {
     export DEBIAN_FRONTEND=noninteractive
     if [ "$APT_UPDATED" -eq 0 ]; then
@@ -82,11 +83,17 @@ start_daemon() {
     log "starting dockerd in the background (log: $DOCKERD_LOG)"
     # setsid + nohup: the daemon must outlive this script and its terminal.
     setsid nohup dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null &
+    DOCKERD_PID=$!
 }
 
 wait_for_docker() {
     local deadline=$((SECONDS + DOCKER_WAIT_SECONDS))
     until docker_ok; do
+        if [ -n "$DOCKERD_PID" ] && ! kill -0 "$DOCKERD_PID" 2>/dev/null; then
+            log "dockerd exited during startup; last lines of $DOCKERD_LOG:"
+            tail -n 20 "$DOCKERD_LOG" >&2 2>/dev/null || true
+            return 1
+        fi
         if [ "$SECONDS" -ge "$deadline" ]; then
             log "docker did not answer within ${DOCKER_WAIT_SECONDS}s; last lines of $DOCKERD_LOG:"
             tail -n 20 "$DOCKERD_LOG" >&2 2>/dev/null || true
@@ -111,9 +118,13 @@ if ! docker_ok; then
         # ca-certificates/xz-utils are docker.io "Recommends" that builds/imports use.
         apt_install docker.io ca-certificates xz-utils
     fi
-    start_daemon
+    docker_ok || start_daemon   # (a reachable socket may only have lacked a client)
     if ! wait_for_docker; then
-        manual_help
+        cat >&2 <<EOF
+ensure-docker: Docker is installed but its daemon did not come up (see $DOCKERD_LOG).
+Inside a container, dockerd needs --privileged (or use the host's engine by
+mounting /var/run/docker.sock). Start it yourself and check with: docker info
+EOF
         exit 1
     fi
     log "docker is up: $(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?')"

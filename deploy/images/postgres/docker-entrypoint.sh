@@ -103,6 +103,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     trap init_failed EXIT
 
     log "initialising database cluster in $PGDATA (superuser $POSTGRES_USER)"
+    # shellcheck disable=SC2034  # used inside eval below
     initdb_args=(--username="$POSTGRES_USER" --auth-local=trust --auth-host="$host_auth")
     # POSTGRES_INITDB_ARGS is a shell-word string, like in the official image.
     # The password goes through a pipe (never a file, never argv).
