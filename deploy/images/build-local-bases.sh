@@ -79,8 +79,14 @@ trap 'exit 130' INT TERM
 
 build_debian() {
     [ "$(id -u)" -eq 0 ] || die "building $DEBIAN_TAG needs root (debootstrap)"
-    command -v debootstrap >/dev/null 2>&1 ||
-        die "debootstrap not found (apt-get install debootstrap)"
+    if ! command -v debootstrap >/dev/null 2>&1; then
+        [ -f /etc/debian_version ] || die "debootstrap not found (install Debian's debootstrap)"
+        log "installing Debian's debootstrap"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-upgrade debootstrap >/dev/null ||
+            { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+                apt-get install -y -qq --no-upgrade debootstrap >/dev/null; } ||
+            die "could not install debootstrap"
+    fi
     [ -s "$HOST_CA_BUNDLE" ] || die "CA bundle $HOST_CA_BUNDLE not found"
 
     WORKDIR="$(mktemp -d "${TMPDIR:-/var/tmp}/shop-debootstrap.XXXXXX")"

@@ -115,8 +115,10 @@ if ! docker_ok; then
         exit 1
     fi
     if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
-        # ca-certificates/xz-utils are docker.io "Recommends" that builds/imports use.
-        apt_install docker.io ca-certificates xz-utils
+        # xz-utils is a docker.io "Recommends" that imports use. ca-certificates is left
+        # alone on purpose: reinstalling it would regenerate the host's trust bundle and
+        # could drop a CA the machine relies on (a TLS-inspecting proxy's, say).
+        apt_install docker.io xz-utils
     fi
     docker_ok || start_daemon   # (a reachable socket may only have lacked a client)
     if ! wait_for_docker; then
