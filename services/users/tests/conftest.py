@@ -1,21 +1,47 @@
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import migrate_to_head, serve, truncate_schema
+from testing_kit.tokens import bearer
+from users.auth.keys import private_key_pem
 from users.main import create_app
 from users.settings import UsersSettings
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
+API = "/api/users"
+STRONG_PASSWORD = "correct horse battery staple"
+
+# Argon2 at its cheapest (these tests are about behaviour, not cost); the tests about cost
+# and timing set their own parameters.
+CHEAP_HASHING = {
+    "password_hash_time_cost": 1,
+    "password_hash_memory_kib": 8 * 1024,
+    "password_hash_parallelism": 1,
+}
 
 
 @pytest.fixture(scope="session")
-def settings(database_stack: DatabaseStack) -> UsersSettings:
+def signing_key_pem() -> str:
+    return private_key_pem(Ed25519PrivateKey.generate()).decode()
+
+
+@pytest.fixture(scope="session")
+def settings(database_stack: DatabaseStack, signing_key_pem: str) -> UsersSettings:
     migrate_to_head(SERVICE_DIR, database_stack.direct_url("users"))
-    return UsersSettings(database_url=database_stack.pooled_url("users"), environment="test")
+    return UsersSettings(
+        database_url=database_stack.pooled_url("users"),
+        environment="test",
+        jwt_private_key=signing_key_pem,
+        **CHEAP_HASHING,
+    )
 
 
 @pytest.fixture
@@ -25,3 +51,62 @@ async def client(
     async with serve(create_app(settings)) as client:
         yield client
     await truncate_schema(database_stack.direct_dsn("users"), "users")
+
+
+@pytest.fixture
+async def database(database_stack: DatabaseStack) -> AsyncIterator[asyncpg.Connection]:
+    """Straight to the users schema, to look at rows or set up what the API cannot."""
+    connection = await asyncpg.connect(database_stack.direct_dsn("users"))
+    yield connection
+    await connection.close()
+
+
+@dataclass(frozen=True)
+class RegisteredAccount:
+    id: uuid.UUID
+    email: str
+    username: str
+    password: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return bearer(self.access_token)
+
+
+NewAccount = Callable[..., Awaitable[RegisteredAccount]]
+
+
+async def log_in(client: httpx.AsyncClient, login: str, password: str) -> httpx.Response:
+    return await client.post(f"{API}/auth/login", data={"username": login, "password": password})
+
+
+@pytest.fixture
+def new_account(client: httpx.AsyncClient, database: asyncpg.Connection) -> NewAccount:
+    """Register an account through the API (an admin: promoted in the database), log it in."""
+
+    async def create(
+        *, role: str = "customer", password: str = STRONG_PASSWORD, **fields: str
+    ) -> RegisteredAccount:
+        suffix = uuid.uuid4().hex[:10]
+        body = {"email": f"user-{suffix}@example.com", "username": f"user_{suffix}", **fields}
+        registered = await client.post(f"{API}/auth/register", json={**body, "password": password})
+        assert registered.status_code == 201, registered.text
+        account_id = uuid.UUID(registered.json()["id"])
+        if role != "customer":
+            await database.execute(
+                "UPDATE users.users SET role = $1 WHERE id = $2", role, account_id
+            )
+        tokens = await log_in(client, body["username"], password)
+        assert tokens.status_code == 200, tokens.text
+        return RegisteredAccount(
+            id=account_id,
+            email=registered.json()["email"],
+            username=body["username"],
+            password=password,
+            access_token=tokens.json()["access_token"],
+            refresh_token=tokens.json()["refresh_token"],
+        )
+
+    return create

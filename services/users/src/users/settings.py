@@ -1,7 +1,44 @@
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+
 from service_kit.settings import ServiceSettings
 
 API_PREFIX = "/api/users"
 
 
 class UsersSettings(ServiceSettings):
-    pass
+    # The signing key (Ed25519, PEM). JWT_PRIVATE_KEY wins over JWT_PRIVATE_KEY_FILE. In
+    # development a missing file is created with a fresh key; elsewhere a missing key stops
+    # the service at start-up.
+    jwt_private_key: SecretStr | None = None
+    jwt_private_key_file: Path | None = None
+    # Public keys published next to the signing key's (PEM, one or more blocks): the previous
+    # key while its tokens are still alive, or the next one before it starts signing.
+    jwt_additional_public_keys: str | None = None
+    jwt_additional_public_keys_file: Path | None = None
+
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    refresh_token_ttl_seconds: int = Field(default=14 * 86_400, ge=300, le=365 * 86_400)
+
+    # Argon2id cost: RFC 9106's second recommended option (64 MiB, 3 passes, 4 lanes), also
+    # argon2-cffi's default. Changing them rehashes each password at its owner's next login.
+    password_hash_time_cost: int = Field(default=3, ge=1, le=20)
+    password_hash_memory_kib: int = Field(default=64 * 1024, ge=8 * 1024, le=1024 * 1024)
+    password_hash_parallelism: int = Field(default=4, ge=1, le=16)
+    # Hashes computed at once; each holds password_hash_memory_kib of memory while it runs.
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+
+    @field_validator(
+        "jwt_private_key",
+        "jwt_private_key_file",
+        "jwt_additional_public_keys",
+        "jwt_additional_public_keys_file",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # Compose passes `${VAR:-}` as an empty string when the variable is not set.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value

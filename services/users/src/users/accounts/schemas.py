@@ -1,0 +1,97 @@
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from users.accounts.models import Role
+from users.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+
+def _lower(value: str) -> str:
+    return value.lower()
+
+
+# Validated by email-validator (syntax, no DNS), then stored and compared in lower case.
+Email = Annotated[EmailStr, Field(max_length=320), AfterValidator(_lower)]
+Username = Annotated[
+    str,
+    StringConstraints(min_length=3, max_length=50, pattern=r"^[A-Za-z0-9_]+$"),
+    Field(description="3-50 letters, digits or underscores; unique regardless of case"),
+]
+FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Bio = Annotated[str, StringConstraints(max_length=2000)]
+NewPassword = Annotated[
+    str,
+    Field(
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+        repr=False,
+        description="8-128 characters; not a common password, not built from the username or email",
+    ),
+]
+
+
+class Registration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email
+    username: Username
+    password: NewPassword
+    full_name: FullName | None = None
+
+
+class ProfileUpdate(BaseModel):
+    """Only the fields sent change; `null` clears full_name or bio."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: FullName | None = None
+    bio: Bio | None = None
+    email: Email | None = None
+
+    @model_validator(mode="after")
+    def _email_cannot_be_removed(self) -> "ProfileUpdate":
+        if "email" in self.model_fields_set and self.email is None:
+            raise ValueError("email cannot be removed, only changed")
+        return self
+
+    def changes(self) -> dict[str, str | None]:
+        return self.model_dump(include=self.model_fields_set)
+
+
+class Account(BaseModel):
+    """An account as its owner and admins see it: never the password hash."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    username: str
+    full_name: str | None
+    bio: str | None
+    role: Role
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class AccountPage(BaseModel):
+    items: list[Account]
+    total: int
+    limit: int
+    offset: int
+
+
+class RoleChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role

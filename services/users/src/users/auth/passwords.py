@@ -1,0 +1,97 @@
+"""Password hashing (Argon2id through pwdlib) and the password policy.
+
+Hashing is CPU-bound work of a few hundred milliseconds by design, so it runs in worker
+threads (argon2-cffi releases the GIL) and never on the event loop. A capacity limiter bounds
+how many hashes run at once: each one holds the configured memory cost while it runs.
+"""
+
+import unicodedata
+
+import anyio
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+_MIN_DISTINCT_CHARACTERS = 4
+
+# The most common passwords that pass the length rule; lower case, compared case-insensitively.
+# A short list on purpose: it stops the guesses every attacker tries first.
+# fmt: off
+_COMMON_PASSWORDS = frozenset((
+    "password", "password1", "password12", "password123", "passw0rd", "p@ssw0rd", "p@ssword",
+    "12345678", "123456789", "1234567890", "12345678910", "0123456789", "87654321", "987654321",
+    "9876543210", "11111111", "00000000", "12341234", "12121212", "11223344", "123123123",
+    "123321123", "112233445", "1q2w3e4r", "1q2w3e4r5t", "1q2w3e4r5t6y", "1qaz2wsx", "1qazxsw2",
+    "zaq12wsx", "zaq1zaq1", "qwertyui", "qwertyuiop", "qwerty12", "qwerty123", "qwerty1234",
+    "qwer1234", "asdfghjk", "asdfghjkl", "asdf1234", "asdfasdf", "zxcvbnm1", "zxcvbnmm",
+    "qazwsxedc", "abcd1234", "abc12345", "abcdefgh", "abcdefg1", "a1b2c3d4", "aa123456",
+    "iloveyou", "iloveyou1", "sunshine", "sunshine1", "princess", "princess1", "football",
+    "football1", "baseball", "basketball", "superman", "batman12", "starwars", "whatever",
+    "welcome1", "welcome123", "letmein1", "letmeinnow", "trustno1", "changeme", "changeme1",
+    "computer", "internet", "michelle", "jennifer", "jordan23", "liverpool", "chelsea1",
+    "arsenal1", "master12", "dragon12", "monkey12", "shadow12", "charlie1", "mustang1",
+    "samsung1", "iloveu123", "secret12", "secret123", "administrator", "admin123", "admin1234",
+    "adminadmin", "rootroot", "test1234", "testtest", "guest123", "default1", "login123",
+))
+# fmt: on
+
+
+def normalized(password: str) -> str:
+    """NFKC, so a password typed on another keyboard or OS hashes the same (NIST 800-63B)."""
+    return unicodedata.normalize("NFKC", password)
+
+
+def password_policy_violations(password: str, *, username: str, email: str) -> list[str]:
+    """What is wrong with a new password; empty when it is acceptable.
+
+    Length, not composition rules, makes a password strong (NIST SP 800-63B): so a length
+    range, a list of the passwords guessed first, and nothing built from the account's own
+    username or email address.
+    """
+    candidate = normalized(password)
+    folded = candidate.casefold()
+    reasons: list[str] = []
+    if not MIN_PASSWORD_LENGTH <= len(candidate) <= MAX_PASSWORD_LENGTH:
+        reasons.append(f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long")
+    if len(set(folded)) < _MIN_DISTINCT_CHARACTERS:
+        reasons.append(f"must contain at least {_MIN_DISTINCT_CHARACTERS} different characters")
+    if folded in _COMMON_PASSWORDS:
+        reasons.append("is one of the most commonly used passwords")
+    # Three-letter names would turn up inside too many good passwords; longer ones are rare.
+    own_words = [username.casefold(), email.partition("@")[0].casefold()]
+    if any(len(word) >= 4 and word in folded for word in own_words):
+        reasons.append("must not contain the username or the email address")
+    return reasons
+
+
+class PasswordHasher:
+    """Argon2id hashes, computed off the event loop, at most `concurrency` at a time."""
+
+    def __init__(
+        self, *, time_cost: int, memory_kib: int, parallelism: int, concurrency: int
+    ) -> None:
+        self._hash = PasswordHash(
+            (Argon2Hasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism),)
+        )
+        self._limiter = anyio.CapacityLimiter(concurrency)
+        # Verified against when a login names no account, so that answer takes as long as a
+        # wrong password does (no account enumeration by timing).
+        self._decoy_hash = self._hash.hash("decoy password that matches no account")
+
+    async def hash(self, password: str) -> str:
+        return await anyio.to_thread.run_sync(
+            self._hash.hash, normalized(password), limiter=self._limiter
+        )
+
+    async def verify_and_update(self, password: str, password_hash: str) -> tuple[bool, str | None]:
+        """Whether it matches, and a new hash when the stored one has outdated parameters."""
+        return await anyio.to_thread.run_sync(
+            self._hash.verify_and_update, normalized(password), password_hash, limiter=self._limiter
+        )
+
+    async def spend_verification_time(self, password: str) -> None:
+        """As long as a real verification takes, with nothing to verify against."""
+        await anyio.to_thread.run_sync(
+            self._hash.verify, normalized(password), self._decoy_hash, limiter=self._limiter
+        )

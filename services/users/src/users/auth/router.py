@@ -1,0 +1,95 @@
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from service_kit.auth import CurrentUser
+from service_kit.database import SessionDep
+from users.accounts import service as accounts_service
+from users.auth import service
+from users.auth.dependencies import (
+    DatabaseDep,
+    KeyRingDep,
+    PasswordHasherDep,
+    TokenIssuerDep,
+)
+from users.auth.schemas import JsonWebKeySet, PasswordChange, RefreshRequest, TokenResponse
+from users.settings import API_PREFIX
+
+router = APIRouter(prefix=API_PREFIX + "/auth", tags=["auth"])
+password_router = APIRouter(prefix=API_PREFIX + "/me", tags=["me"])
+jwks_router = APIRouter(prefix=API_PREFIX + "/.well-known", tags=["auth"])
+
+# Token responses must not be stored by any cache (RFC 6749 section 5.1).
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+@router.post("/login", response_model=TokenResponse)
+async def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    password_hasher: PasswordHasherDep,
+    token_issuer: TokenIssuerDep,
+    response: Response,
+) -> TokenResponse:
+    """OAuth2 password flow: `username` is the username or the email address."""
+    pair = await service.login(
+        session=session,
+        password_hasher=password_hasher,
+        token_issuer=token_issuer,
+        login=form.username,
+        password=form.password,
+    )
+    response.headers.update(_NO_STORE)
+    return TokenResponse.of(pair)
+
+
+@router.post("/refresh", response_model=TokenResponse)
+async def refresh(
+    body: RefreshRequest,
+    session: SessionDep,
+    database: DatabaseDep,
+    token_issuer: TokenIssuerDep,
+    response: Response,
+) -> TokenResponse:
+    """A new token pair; the refresh token presented is used up. Presenting a used one again
+    revokes every token of its login."""
+    pair = await service.refresh(
+        session=session,
+        database=database,
+        token_issuer=token_issuer,
+        refresh_token=body.refresh_token,
+    )
+    response.headers.update(_NO_STORE)
+    return TokenResponse.of(pair)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(body: RefreshRequest, session: SessionDep) -> None:
+    """End the login the refresh token belongs to (the access token expires by itself)."""
+    await service.logout(session=session, refresh_token=body.refresh_token)
+
+
+@password_router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
+async def change_password(
+    body: PasswordChange,
+    principal: CurrentUser,
+    session: SessionDep,
+    password_hasher: PasswordHasherDep,
+) -> None:
+    """Needs the current password; ends every login of the account, this one included."""
+    user = await accounts_service.get_own_account(session=session, user_id=principal.user_id)
+    await service.change_password(
+        session=session,
+        password_hasher=password_hasher,
+        user=user,
+        current_password=body.current_password,
+        new_password=body.new_password,
+    )
+
+
+@jwks_router.get("/jwks.json", response_model=JsonWebKeySet)
+async def jwks(key_ring: KeyRingDep, response: Response) -> dict[str, Any]:
+    """The public keys that verify access tokens (RFC 7517), the signing key's first."""
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return key_ring.jwks()

@@ -1,0 +1,102 @@
+"""Operator commands, run where the service runs (same settings, same database).
+
+    ADMIN_PASSWORD=... python -m users.cli create-admin --email a@b.c --username alice
+
+The first admin is created this way rather than by a default password. The password comes
+from the ADMIN_PASSWORD environment variable so it never appears in a process list or a
+shell history, and the command works without a terminal (compose run, docker exec, CI).
+"""
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+
+from pydantic import TypeAdapter, ValidationError
+
+from service_kit.database import Database, create_database_engine
+from service_kit.problems import ProblemError
+from users.accounts import service as accounts_service
+from users.accounts.models import Role
+from users.accounts.schemas import Email, FullName, Username
+from users.auth.dependencies import password_hasher_from
+from users.settings import UsersSettings
+
+PASSWORD_VARIABLE = "ADMIN_PASSWORD"  # noqa: S105  (the name of a variable)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m users.cli", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    create_admin = commands.add_parser(
+        "create-admin",
+        help=f"create an active admin account; the password is read from ${PASSWORD_VARIABLE}",
+    )
+    create_admin.add_argument("--email", required=True)
+    create_admin.add_argument("--username", required=True)
+    create_admin.add_argument("--full-name", default=None)
+    return parser
+
+
+async def _create_admin(
+    settings: UsersSettings, *, email: str, username: str, password: str, full_name: str | None
+) -> str:
+    database = Database(
+        create_database_engine(
+            settings.database_url,
+            connect_timeout_seconds=settings.database_connect_timeout_seconds,
+        )
+    )
+    try:
+        async with database.sessionmaker() as session, session.begin():
+            user = await accounts_service.register(
+                session=session,
+                password_hasher=password_hasher_from(settings),
+                email=email,
+                username=username,
+                password=password,
+                full_name=full_name,
+                role=Role.ADMIN,
+            )
+            return str(user.id)
+    finally:
+        await database.dispose()
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    password = os.environ.get(PASSWORD_VARIABLE, "")
+    if not password:
+        return _fail(f"set the admin's password in the environment variable {PASSWORD_VARIABLE}", 2)
+    try:
+        email = TypeAdapter(Email).validate_python(arguments.email)
+        username = TypeAdapter(Username).validate_python(arguments.username)
+        full_name = TypeAdapter(FullName | None).validate_python(arguments.full_name)
+    except ValidationError as error:
+        problems = "; ".join(f"{e['msg']}" for e in error.errors(include_input=False))
+        return _fail(problems, 2)
+    try:
+        user_id = asyncio.run(
+            _create_admin(
+                UsersSettings(),
+                email=email,
+                username=username,
+                password=password,
+                full_name=full_name,
+            )
+        )
+    except ProblemError as error:
+        reasons = error.extensions.get("reasons")
+        return _fail(f"{error.detail}" + (f" ({'; '.join(reasons)})" if reasons else ""))
+    print(f"created admin {username} <{email}> with id {user_id}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
