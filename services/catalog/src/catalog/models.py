@@ -1,4 +1,4 @@
-"""The declarative base of the catalog service: every table lives in the `users` schema."""
+"""The declarative base of the catalog service: every table lives in the `catalog` schema."""
 
 from sqlalchemy.orm import DeclarativeBase
 

@@ -1,0 +1,65 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from catalog.categories import service
+from catalog.categories.schemas import (
+    CategoryCreate,
+    CategoryDetail,
+    CategoryNode,
+    CategoryOut,
+    CategoryUpdate,
+)
+from catalog.pagination import DEFAULT_PAGE_SIZE, CursorParam, Page, PageSize
+from catalog.settings import API_PREFIX
+from service_kit.auth import RequireAdmin
+from service_kit.database import SessionDep
+
+router = APIRouter(prefix=API_PREFIX + "/categories", tags=["categories"])
+
+CategoryRefPath = Annotated[
+    str, Path(min_length=1, max_length=120, description="The category's id or slug")
+]
+
+
+@router.get("", response_model=Page[CategoryOut], summary="Active categories, flat, by name")
+async def list_categories(
+    session: SessionDep, limit: PageSize = DEFAULT_PAGE_SIZE, cursor: CursorParam = None
+) -> Page[CategoryOut]:
+    return await service.list_categories(session=session, limit=limit, cursor=cursor)
+
+
+@router.get("/tree", response_model=list[CategoryNode], summary="The active category tree")
+async def category_tree(session: SessionDep) -> list[CategoryNode]:
+    return await service.category_tree(session=session)
+
+
+@router.get("/{ref}", response_model=CategoryDetail, summary="A category by id or slug")
+async def get_category(session: SessionDep, ref: CategoryRefPath) -> CategoryDetail:
+    return await service.get_category(session=session, ref=ref)
+
+
+@router.post("", response_model=CategoryOut, status_code=status.HTTP_201_CREATED)
+async def create_category(
+    _admin: RequireAdmin, session: SessionDep, data: CategoryCreate
+) -> CategoryOut:
+    return await service.create_category(session=session, data=data)
+
+
+@router.patch("/{category_id}", response_model=CategoryOut)
+async def update_category(
+    _admin: RequireAdmin, session: SessionDep, category_id: uuid.UUID, data: CategoryUpdate
+) -> CategoryOut:
+    return await service.update_category(session=session, category_id=category_id, data=data)
+
+
+@router.delete(
+    "/{category_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Deactivate a category (refused while it has active products or subcategories)",
+)
+async def deactivate_category(
+    _admin: RequireAdmin, session: SessionDep, category_id: uuid.UUID
+) -> None:
+    await service.deactivate_category(session=session, category_id=category_id)

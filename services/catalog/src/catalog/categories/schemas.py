@@ -1,0 +1,90 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from catalog.slugs import check_slug
+
+# Path segments under /categories that are routes of their own, not slugs.
+RESERVED_CATEGORY_SLUGS = frozenset({"tree"})
+SLUG_MAX_LENGTH = 120
+
+CategoryName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+]
+CategorySlug = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=SLUG_MAX_LENGTH),
+    AfterValidator(lambda slug: check_slug(slug, reserved=RESERVED_CATEGORY_SLUGS)),
+]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+
+
+class CategoryCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: CategoryName
+    slug: CategorySlug | None = Field(default=None, description="Made from the name if omitted")
+    description: Description | None = None
+    parent_id: uuid.UUID | None = Field(default=None, description="Omit for a top-level category")
+
+
+class CategoryUpdate(BaseModel):
+    """Only the fields sent change; `parent_id: null` moves the category to the top level."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: CategoryName | None = None
+    slug: CategorySlug | None = None
+    description: Description | None = None
+    parent_id: uuid.UUID | None = None
+    is_active: bool | None = None
+
+    @model_validator(mode="after")
+    def _required_fields_are_not_null(self) -> Self:
+        for field in ("name", "slug", "is_active"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                raise ValueError(f"{field} cannot be null")
+        return self
+
+
+class CategoryRef(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    slug: str
+
+
+class CategoryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    parent_id: uuid.UUID | None
+    name: str
+    slug: str
+    description: str | None
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class CategoryDetail(CategoryOut):
+    ancestors: list[CategoryRef] = Field(description="From the top level down to the parent")
+    children: list[CategoryRef] = Field(description="Active subcategories, by name")
+
+
+class CategoryNode(BaseModel):
+    id: uuid.UUID
+    name: str
+    slug: str
+    description: str | None
+    children: list["CategoryNode"]

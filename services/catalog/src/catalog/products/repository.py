@@ -1,0 +1,135 @@
+"""Every query on products (but the stock moves, which live with stock and reservations)."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Double, cast, func, literal, select, tuple_
+from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.sql.elements import ColumnElement
+
+from catalog.categories.models import Category
+from catalog.categories.repository import subtree_ids
+from catalog.products.models import SEARCH_CONFIG, Product, product_search_vector
+from catalog.products.schemas import ProductSort
+
+
+@dataclass(frozen=True)
+class ProductFilter:
+    category: uuid.UUID | str | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    in_stock: bool = False
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class SortedProduct:
+    product: Product
+    sort_key: Any
+
+
+class ProductRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, product_id: uuid.UUID, *, lock: bool = False) -> Product | None:
+        """A product (active or not) with its category loaded; `lock` locks the product row."""
+        statement = (
+            select(Product)
+            .options(joinedload(Product.category, innerjoin=True))
+            .where(Product.id == product_id)
+        )
+        if lock:
+            statement = statement.with_for_update(of=Product)
+        return await self._session.scalar(statement)
+
+    async def get_active(self, ref: uuid.UUID | str) -> Product | None:
+        """An active product by id or slug, with its category, in one query."""
+        condition = Product.id == ref if isinstance(ref, uuid.UUID) else Product.slug == ref
+        statement = (
+            select(Product)
+            .join(Product.category)
+            .options(contains_eager(Product.category))
+            .where(condition, Product.is_active)
+        )
+        return await self._session.scalar(statement)
+
+    async def search(
+        self,
+        *,
+        where: ProductFilter,
+        sort: ProductSort,
+        after: tuple[Any, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[SortedProduct]:
+        """One page of active products, in one query, continuing strictly after `after`."""
+        query = (
+            func.websearch_to_tsquery(cast(SEARCH_CONFIG, REGCONFIG), where.text)
+            if where.text
+            else None
+        )
+        sort_key, descending = _sort_key(sort, query)
+        statement = (
+            select(Product, sort_key.label("sort_key"))
+            .join(Product.category)
+            .options(contains_eager(Product.category))
+            .where(Product.is_active)
+        )
+        if where.category is not None:
+            root = (
+                where.category
+                if isinstance(where.category, uuid.UUID)
+                else select(Category.id).where(Category.slug == where.category).scalar_subquery()
+            )
+            statement = statement.where(Product.category_id.in_(select(subtree_ids(root).c.id)))
+        if where.min_price is not None:
+            statement = statement.where(Product.price >= where.min_price)
+        if where.max_price is not None:
+            statement = statement.where(Product.price <= where.max_price)
+        if where.in_stock:
+            statement = statement.where(Product.stock_available > 0)
+        if query is not None:
+            statement = statement.where(product_search_vector.bool_op("@@")(query))
+        if after is not None:
+            position = tuple_(sort_key, Product.id)
+            boundary = tuple_(literal(after[0], sort_key.type), literal(after[1], Product.id.type))
+            statement = statement.where(position < boundary if descending else position > boundary)
+        if descending:
+            statement = statement.order_by(sort_key.desc(), Product.id.desc())
+        else:
+            statement = statement.order_by(sort_key.asc(), Product.id.asc())
+        rows = (await self._session.execute(statement.limit(limit))).all()
+        return [SortedProduct(product=row[0], sort_key=row[1]) for row in rows]
+
+    async def taken_slugs(self, base: str) -> set[str]:
+        statement = select(Product.slug).where(
+            (Product.slug == base) | Product.slug.startswith(base + "-", autoescape=True)
+        )
+        return set((await self._session.scalars(statement)).all())
+
+    async def add(self, product: Product) -> None:
+        self._session.add(product)
+        await self._session.flush()
+
+    async def flush(self) -> None:
+        await self._session.flush()
+
+
+def _sort_key(sort: ProductSort, query: Any) -> tuple[ColumnElement[Any], bool]:
+    """The column a sort orders by, and whether it runs descending (ids tie-break the same way)."""
+    if sort is ProductSort.RELEVANCE:
+        # float8 so the value survives a round trip through the cursor exactly.
+        return cast(func.ts_rank(product_search_vector, query), Double), True
+    columns: dict[ProductSort, tuple[ColumnElement[Any], bool]] = {
+        ProductSort.NEWEST: (Product.created_at.expression, True),
+        ProductSort.PRICE: (Product.price.expression, False),
+        ProductSort.PRICE_DESC: (Product.price.expression, True),
+        ProductSort.NAME: (Product.name.expression, False),
+        ProductSort.NAME_DESC: (Product.name.expression, True),
+    }
+    return columns[sort]

@@ -1,0 +1,58 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from catalog.pagination import Page
+from catalog.products import service
+from catalog.products.schemas import ProductCreate, ProductOut, ProductQuery, ProductUpdate
+from catalog.settings import API_PREFIX
+from service_kit.auth import RequireAdmin
+from service_kit.database import SessionDep
+
+router = APIRouter(prefix=API_PREFIX + "/products", tags=["products"])
+
+ProductRefPath = Annotated[
+    str, Path(min_length=1, max_length=220, description="The product's id or slug")
+]
+
+
+@router.get(
+    "",
+    response_model=Page[ProductOut],
+    summary="Active products: filter, search, sort, page by cursor",
+)
+async def list_products(
+    session: SessionDep, query: Annotated[ProductQuery, Query()]
+) -> Page[ProductOut]:
+    return await service.list_products(session=session, query=query)
+
+
+@router.get("/{ref}", response_model=ProductOut, summary="An active product by id or slug")
+async def get_product(session: SessionDep, ref: ProductRefPath) -> ProductOut:
+    return await service.get_product(session=session, ref=ref)
+
+
+@router.post("", response_model=ProductOut, status_code=status.HTTP_201_CREATED)
+async def create_product(
+    admin: RequireAdmin, session: SessionDep, data: ProductCreate
+) -> ProductOut:
+    return await service.create_product(session=session, data=data, created_by=admin.user_id)
+
+
+@router.patch("/{product_id}", response_model=ProductOut)
+async def update_product(
+    _admin: RequireAdmin, session: SessionDep, product_id: uuid.UUID, data: ProductUpdate
+) -> ProductOut:
+    return await service.update_product(session=session, product_id=product_id, data=data)
+
+
+@router.delete(
+    "/{product_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Deactivate a product: hidden from the public and from new reservations",
+)
+async def deactivate_product(
+    _admin: RequireAdmin, session: SessionDep, product_id: uuid.UUID
+) -> None:
+    await service.deactivate_product(session=session, product_id=product_id)

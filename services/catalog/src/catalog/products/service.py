@@ -1,0 +1,208 @@
+"""Browsing and administering products."""
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.categories.models import Category
+from catalog.categories.repository import CategoryRepository
+from catalog.database_errors import violated_constraint
+from catalog.pagination import (
+    Page,
+    cursor_datetime,
+    cursor_decimal,
+    cursor_float,
+    cursor_str,
+    cursor_uuid,
+    decode_cursor,
+    encode_cursor,
+    query_digest,
+)
+from catalog.products.errors import (
+    CategoryUnavailable,
+    InvalidProductQuery,
+    ProductNotFound,
+    ProductSlugTaken,
+    SkuTaken,
+)
+from catalog.products.models import Product
+from catalog.products.repository import ProductFilter, ProductRepository
+from catalog.products.schemas import (
+    SLUG_MAX_LENGTH,
+    ProductCreate,
+    ProductOut,
+    ProductQuery,
+    ProductSort,
+    ProductUpdate,
+)
+from catalog.slugs import next_free_slug, parse_ref, slug_from_name
+from catalog.stock.models import StockMovementKind
+from catalog.stock.repository import StockRepository
+
+
+async def list_products(*, session: AsyncSession, query: ProductQuery) -> Page[ProductOut]:
+    """Active products matching the filters, one keyset page in one SQL query."""
+    sort = query.effective_sort
+    if sort is ProductSort.RELEVANCE and not query.q:
+        raise InvalidProductQuery("Sorting by relevance needs a search text (q).")
+    if (
+        query.min_price is not None
+        and query.max_price is not None
+        and query.min_price > query.max_price
+    ):
+        raise InvalidProductQuery("min_price is above max_price.")
+    where = ProductFilter(
+        category=parse_ref(query.category) if query.category else None,
+        min_price=query.min_price,
+        max_price=query.max_price,
+        in_stock=query.in_stock,
+        text=query.q,
+    )
+    digest = query_digest(
+        category=query.category,
+        min_price=query.min_price,
+        max_price=query.max_price,
+        in_stock=query.in_stock,
+        q=query.q,
+        sort=sort,
+    )
+    after = None
+    if query.cursor is not None:
+        key, product_id = decode_cursor(query.cursor, digest=digest, key_length=2)
+        after = (_sort_key_from_cursor(sort, key), cursor_uuid(product_id))
+    rows = await ProductRepository(session).search(
+        where=where, sort=sort, after=after, limit=query.limit + 1
+    )
+    items = [ProductOut.model_validate(row.product) for row in rows[: query.limit]]
+    next_cursor = None
+    if len(rows) > query.limit:
+        last = rows[query.limit - 1]
+        next_cursor = encode_cursor(
+            digest=digest, key=[_sort_key_to_cursor(last.sort_key), str(last.product.id)]
+        )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+async def get_product(*, session: AsyncSession, ref: str) -> ProductOut:
+    product = await ProductRepository(session).get_active(parse_ref(ref))
+    if product is None:
+        raise ProductNotFound(f"There is no product '{ref}'.")
+    return ProductOut.model_validate(product)
+
+
+async def create_product(
+    *, session: AsyncSession, data: ProductCreate, created_by: uuid.UUID
+) -> ProductOut:
+    products = ProductRepository(session)
+    category = await _category_for_products(session, data.category_id)
+    slug = data.slug or await _free_slug(products, data.name)
+    product = Product(
+        name=data.name,
+        slug=slug,
+        sku=data.sku,
+        description=data.description,
+        price=data.price,
+        category_id=category.id,
+        category=category,
+        stock_available=data.stock,
+        is_active=data.is_active,
+    )
+    with _unique_fields_are_conflicts(slug=slug, sku=data.sku):
+        await products.add(product)
+    if data.stock > 0:
+        await StockRepository(session).record_movement(
+            product_id=product.id,
+            kind=StockMovementKind.INITIAL,
+            quantity=data.stock,
+            reason=None,
+            recorded_by=created_by,
+        )
+    return ProductOut.model_validate(product)
+
+
+async def update_product(
+    *, session: AsyncSession, product_id: uuid.UUID, data: ProductUpdate
+) -> ProductOut:
+    products = ProductRepository(session)
+    product = await products.get(product_id, lock=True)
+    if product is None:
+        raise ProductNotFound(f"There is no product {product_id}.")
+    changes = data.model_dump(exclude_unset=True)
+    moves = "category_id" in changes and changes["category_id"] != product.category_id
+    becomes_active = changes.get("is_active") is True and not product.is_active
+    if moves or becomes_active:
+        product.category = await _category_for_products(
+            session, changes.get("category_id", product.category_id)
+        )
+    for field, value in changes.items():
+        setattr(product, field, value)
+    with _unique_fields_are_conflicts(slug=changes.get("slug"), sku=changes.get("sku")):
+        await products.flush()
+    return ProductOut.model_validate(product)
+
+
+async def deactivate_product(*, session: AsyncSession, product_id: uuid.UUID) -> None:
+    """Hide a product from the public and from new reservations; existing ones stand."""
+    products = ProductRepository(session)
+    product = await products.get(product_id, lock=True)
+    if product is None:
+        raise ProductNotFound(f"There is no product {product_id}.")
+    product.is_active = False
+    await products.flush()
+
+
+async def _category_for_products(session: AsyncSession, category_id: uuid.UUID) -> Category:
+    # FOR SHARE: a concurrent deactivation of the category waits for this transaction and
+    # then sees the product (and refuses), or this waits for it and sees it inactive.
+    category = await CategoryRepository(session).get_for_share(category_id)
+    if category is None or not category.is_active:
+        raise CategoryUnavailable(
+            f"The category {category_id} is unknown or inactive.", category_id=str(category_id)
+        )
+    return category
+
+
+async def _free_slug(products: ProductRepository, name: str) -> str:
+    base = slug_from_name(name, max_length=SLUG_MAX_LENGTH, fallback="product")
+    return next_free_slug(base, await products.taken_slugs(base), max_length=SLUG_MAX_LENGTH)
+
+
+@contextmanager
+def _unique_fields_are_conflicts(*, slug: str | None, sku: str | None) -> Iterator[None]:
+    try:
+        yield
+    except IntegrityError as error:
+        constraint = violated_constraint(error)
+        if constraint == "uq_products_slug":
+            raise ProductSlugTaken(
+                f"The slug '{slug}' is already used by another product.", slug=slug
+            ) from error
+        if constraint == "uq_products_sku":
+            raise SkuTaken(
+                f"The SKU '{sku}' is already used by another product.", sku=sku
+            ) from error
+        raise
+
+
+def _sort_key_to_cursor(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _sort_key_from_cursor(sort: ProductSort, value: Any) -> Any:
+    if sort is ProductSort.NEWEST:
+        return cursor_datetime(value)
+    if sort in (ProductSort.PRICE, ProductSort.PRICE_DESC):
+        return cursor_decimal(value)
+    if sort is ProductSort.RELEVANCE:
+        return cursor_float(value)
+    return cursor_str(value)

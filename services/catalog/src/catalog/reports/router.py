@@ -1,0 +1,38 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from catalog.pagination import DEFAULT_PAGE_SIZE, CursorParam, Page, PageSize
+from catalog.reports import service
+from catalog.reports.schemas import CategoryStats, LowStockProduct
+from catalog.settings import API_PREFIX
+from service_kit.auth import RequireAdmin
+from service_kit.database import SessionDep
+
+router = APIRouter(prefix=API_PREFIX + "/reports", tags=["reports"])
+
+
+@router.get(
+    "/low-stock",
+    response_model=Page[LowStockProduct],
+    summary="Active products with few units available, scarcest first (admin)",
+)
+async def low_stock(
+    _admin: RequireAdmin,
+    session: SessionDep,
+    threshold: Annotated[
+        int, Query(ge=0, le=1_000_000, description="At most this many available")
+    ] = 5,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
+    cursor: CursorParam = None,
+) -> Page[LowStockProduct]:
+    return await service.low_stock(session=session, threshold=threshold, limit=limit, cursor=cursor)
+
+
+@router.get(
+    "/category-stats",
+    response_model=list[CategoryStats],
+    summary="Per active category, subcategories included: product count and prices (admin)",
+)
+async def category_stats(_admin: RequireAdmin, session: SessionDep) -> list[CategoryStats]:
+    return await service.category_stats(session=session)

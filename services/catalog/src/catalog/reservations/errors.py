@@ -1,0 +1,39 @@
+from service_kit.problems import Conflict, NotFound, Unauthorized, UnprocessableContent
+
+
+class InvalidServiceCredential(Unauthorized):
+    code = "invalid-service-credential"
+    title = "Invalid service credential"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="internal"'})
+
+
+class InsufficientStock(Conflict):
+    code = "insufficient-stock"
+    title = "Not enough stock"
+
+
+class ReservationKeyConflict(Conflict):
+    code = "reservation-key-conflict"
+    title = "Reservation key already used for other lines"
+
+
+class ProductUnavailable(UnprocessableContent):
+    code = "product-unavailable"
+    title = "Products unknown or not for sale"
+
+
+class ReservationNotFound(NotFound):
+    code = "reservation-not-found"
+    title = "Reservation not found"
+
+
+class ReservationExpired(Conflict):
+    code = "reservation-expired"
+    title = "Reservation expired"
+
+
+class IllegalReservationTransition(Conflict):
+    code = "illegal-reservation-transition"
+    title = "Illegal reservation transition"

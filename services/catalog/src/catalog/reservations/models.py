@@ -1,0 +1,71 @@
+import enum
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from catalog.models import Base
+from service_kit.database import TimestampedMixin
+
+
+class ReservationStatus(enum.StrEnum):
+    HELD = "held"
+    COMMITTED = "committed"
+    RELEASED = "released"
+    EXPIRED = "expired"
+
+
+class Reservation(TimestampedMixin, Base):
+    """Stock held for a caller under a key of its choosing, all lines or none."""
+
+    __tablename__ = "reservations"
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012  (SQLAlchemy reads it once)
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('held', 'committed', 'released', 'expired')", name="status_known"
+        ),
+        # The sweeper's scan: held reservations by expiry, and nothing else.
+        Index(
+            "ix_reservations_held_expires_at",
+            "expires_at",
+            postgresql_where=text("status = 'held'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReservationLine(Base):
+    """One product of a reservation, with its price, name and SKU at the moment it was made."""
+
+    __tablename__ = "reservation_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    reservation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("reservations.id", ondelete="CASCADE"), primary_key=True
+    )
+    product_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("products.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+    # Where the product first appeared in the request, so answers list lines in that order.
+    position: Mapped[int] = mapped_column(SmallInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    sku: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))

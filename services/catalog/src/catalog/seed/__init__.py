@@ -1,0 +1,1 @@
+"""Demo data for development: `python -m catalog.seed` (or `make seed`)."""

@@ -1,0 +1,48 @@
+import uuid
+
+from fastapi import APIRouter
+
+from catalog.settings import API_PREFIX
+from catalog.stock import service
+from catalog.stock.schemas import Restock, StockAdjustment, StockLevels
+from service_kit.auth import RequireAdmin
+from service_kit.database import SessionDep
+
+router = APIRouter(prefix=API_PREFIX + "/products", tags=["stock"])
+
+
+@router.get(
+    "/{product_id}/stock",
+    response_model=StockLevels,
+    summary="Where a product's units are: available, held, committed (admin)",
+)
+async def get_stock_levels(
+    admin: RequireAdmin, session: SessionDep, product_id: uuid.UUID
+) -> StockLevels:
+    return await service.get_stock_levels(session=session, product_id=product_id)
+
+
+@router.post(
+    "/{product_id}/stock/restocks",
+    response_model=StockLevels,
+    summary="Add received units to available stock (admin)",
+)
+async def restock(
+    admin: RequireAdmin, session: SessionDep, product_id: uuid.UUID, data: Restock
+) -> StockLevels:
+    return await service.restock(
+        session=session, product_id=product_id, data=data, recorded_by=admin.user_id
+    )
+
+
+@router.post(
+    "/{product_id}/stock/adjustments",
+    response_model=StockLevels,
+    summary="Correct available stock up or down, never below what reservations hold (admin)",
+)
+async def adjust_stock(
+    admin: RequireAdmin, session: SessionDep, product_id: uuid.UUID, data: StockAdjustment
+) -> StockLevels:
+    return await service.adjust_stock(
+        session=session, product_id=product_id, data=data, recorded_by=admin.user_id
+    )

@@ -1,0 +1,74 @@
+"""Stock levels, restocks and adjustments (admin)."""
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.products.errors import ProductNotFound
+from catalog.stock.errors import StockBelowHeld
+from catalog.stock.models import StockMovementKind
+from catalog.stock.repository import StockRepository, StockRow
+from catalog.stock.schemas import Restock, StockAdjustment, StockLevels
+
+
+def _levels(row: StockRow) -> StockLevels:
+    return StockLevels(
+        product_id=row.product_id, available=row.available, held=row.held, committed=row.committed
+    )
+
+
+async def get_stock_levels(*, session: AsyncSession, product_id: uuid.UUID) -> StockLevels:
+    row = await StockRepository(session).levels(product_id)
+    if row is None:
+        raise ProductNotFound(f"There is no product {product_id}.")
+    return _levels(row)
+
+
+async def restock(
+    *, session: AsyncSession, product_id: uuid.UUID, data: Restock, recorded_by: uuid.UUID
+) -> StockLevels:
+    """Units received: they become available at once."""
+    stock = StockRepository(session)
+    row = await stock.change_available(product_id=product_id, delta=data.quantity)
+    if row is None:
+        raise ProductNotFound(f"There is no product {product_id}.")
+    await stock.record_movement(
+        product_id=product_id,
+        kind=StockMovementKind.RESTOCK,
+        quantity=data.quantity,
+        reason=data.reason,
+        recorded_by=recorded_by,
+    )
+    return _levels(row)
+
+
+async def adjust_stock(
+    *,
+    session: AsyncSession,
+    product_id: uuid.UUID,
+    data: StockAdjustment,
+    recorded_by: uuid.UUID,
+) -> StockLevels:
+    """Correct available stock (a stocktake, damage). Held and committed units are untouchable:
+    the adjustment may remove at most what is available."""
+    stock = StockRepository(session)
+    row = await stock.change_available(product_id=product_id, delta=data.delta)
+    if row is None:
+        current = await stock.levels(product_id)
+        if current is None:
+            raise ProductNotFound(f"There is no product {product_id}.")
+        raise StockBelowHeld(
+            f"Only {current.available} units are available; {current.held} more are held by"
+            f" reservations and cannot be adjusted away.",
+            available=current.available,
+            held=current.held,
+            delta=data.delta,
+        )
+    await stock.record_movement(
+        product_id=product_id,
+        kind=StockMovementKind.ADJUSTMENT,
+        quantity=data.delta,
+        reason=data.reason,
+        recorded_by=recorded_by,
+    )
+    return _levels(row)
