@@ -1,27 +1,156 @@
-from collections.abc import AsyncIterator
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 import httpx
 import pytest
+from fake_catalog import FakeCatalog
 
 from orders.main import create_app
 from orders.settings import OrdersSettings
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import migrate_to_head, serve, truncate_schema
+from testing_kit.tokens import SigningKey, bearer
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
+SERVICE_KEY = "orders-test-service-key"
 
 
 @pytest.fixture(scope="session")
 def settings(database_stack: DatabaseStack) -> OrdersSettings:
     migrate_to_head(SERVICE_DIR, database_stack.direct_url("orders"))
-    return OrdersSettings(database_url=database_stack.pooled_url("orders"), environment="test")
+    return OrdersSettings(
+        database_url=database_stack.pooled_url("orders"),
+        environment="test",
+        catalog_service_key=SERVICE_KEY,
+        catalog_connect_timeout_seconds=0.5,
+        catalog_read_timeout_seconds=0.5,
+        catalog_retry_attempts=3,
+        catalog_retry_wait_initial_seconds=0.01,
+        catalog_retry_wait_max_seconds=0.05,
+        catalog_call_deadline_seconds=2.0,
+        reservation_ttl_seconds=120,
+        # Tests run the reconciler themselves; test_reconciliation.py runs the background one.
+        reconciler_enabled=False,
+        reconciler_min_age_seconds=3.0,
+    )
 
 
 @pytest.fixture
-async def client(
-    settings: OrdersSettings, database_stack: DatabaseStack
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with serve(create_app(settings)) as client:
-        yield client
+def signing_key() -> SigningKey:
+    return SigningKey()
+
+
+@pytest.fixture
+def fake_catalog() -> FakeCatalog:
+    return FakeCatalog(service_key=SERVICE_KEY)
+
+
+@pytest.fixture
+async def database_rows(
+    database_stack: DatabaseStack,
+) -> AsyncIterator[Callable[[str], Any]]:
+    """Run a query straight against the orders schema: what is stored, placements included."""
+    connection = await asyncpg.connect(database_stack.direct_dsn("orders"))
+
+    async def fetch(query: str, *arguments: Any) -> list[asyncpg.Record]:
+        return list(await connection.fetch(query, *arguments))
+
+    try:
+        yield fetch
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+async def serve_orders(
+    settings: OrdersSettings,
+    database_stack: DatabaseStack,
+    signing_key: SigningKey,
+    fake_catalog: FakeCatalog,
+) -> AsyncIterator[Callable[..., Any]]:
+    """Serve an orders app, by default against the fake catalog; tables emptied afterwards."""
+
+    def start(
+        custom: OrdersSettings | None = None,
+        *,
+        over_the_network: bool = False,
+        catalog_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> Any:
+        """over_the_network: reach catalog at the settings' URL instead of the fake;
+        catalog_transport: reach catalog through this one (the real catalog app)."""
+        if not over_the_network and catalog_transport is None:
+            catalog_transport = fake_catalog.transport
+        return serve(
+            create_app(
+                custom or settings,
+                jwks_source=signing_key.jwks_source,
+                catalog_transport=catalog_transport,
+            )
+        )
+
+    yield start
     await truncate_schema(database_stack.direct_dsn("orders"), "orders")
+
+
+@pytest.fixture
+async def client(serve_orders: Callable[..., Any]) -> AsyncIterator[httpx.AsyncClient]:
+    async with serve_orders() as client:
+        yield client
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: uuid.UUID
+    headers: dict[str, str]
+
+
+@pytest.fixture
+def new_customer(signing_key: SigningKey) -> Callable[[], Actor]:
+    def create() -> Actor:
+        user_id = uuid.uuid4()
+        return Actor(user_id, bearer(signing_key.sign(sub=str(user_id))))
+
+    return create
+
+
+@pytest.fixture
+def customer(new_customer: Callable[[], Actor]) -> Actor:
+    return new_customer()
+
+
+@pytest.fixture
+def admin(signing_key: SigningKey) -> Actor:
+    user_id = uuid.uuid4()
+    return Actor(user_id, bearer(signing_key.sign(sub=str(user_id), role="admin")))
+
+
+async def place(
+    client: httpx.AsyncClient,
+    actor: Actor,
+    *lines: tuple[uuid.UUID, int],
+    idempotency_key: str | None = None,
+) -> httpx.Response:
+    headers = dict(actor.headers)
+    if idempotency_key is not None:
+        headers["Idempotency-Key"] = idempotency_key
+    return await client.post(
+        "/api/orders/orders",
+        json={"lines": [{"product_id": str(p), "quantity": q} for p, q in lines]},
+        headers=headers,
+    )
+
+
+async def eventually(condition: Callable[[], Awaitable[bool]], *, within_seconds: float) -> bool:
+    """Poll `condition` until it holds or the time is up; never a blind sleep."""
+    deadline = time.monotonic() + within_seconds
+    while time.monotonic() < deadline:
+        if await condition():
+            return True
+        await asyncio.sleep(0.05)
+    return await condition()

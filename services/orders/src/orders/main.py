@@ -1,43 +1,28 @@
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import httpx
+from fastapi import FastAPI
 
-from fastapi import FastAPI, Request
-
-from orders.catalog_client import CatalogClient
+from orders.lifespan import catalog_available, orders_lifespan
+from orders.ordering.router import admin_router, router
 from orders.settings import API_PREFIX, OrdersSettings
 from service_kit.app import create_service_app
 from service_kit.auth import JwksSource
-from service_kit.http_client import create_service_client
 
 
 def create_app(
-    settings: OrdersSettings | None = None, *, jwks_source: JwksSource | None = None
+    settings: OrdersSettings | None = None,
+    *,
+    jwks_source: JwksSource | None = None,
+    catalog_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     settings = settings or OrdersSettings()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.catalog = CatalogClient(
-            create_service_client(
-                settings.catalog_base_url,
-                connect_timeout_seconds=settings.catalog_connect_timeout_seconds,
-                read_timeout_seconds=settings.catalog_read_timeout_seconds,
-            )
-        )
-        try:
-            yield
-        finally:
-            await app.state.catalog.aclose()
-
-    async def catalog_available(request: Request) -> bool:
-        catalog: CatalogClient = request.app.state.catalog
-        return await catalog.is_available()
-
-    return create_service_app(
+    app = create_service_app(
         name="orders",
         settings=settings,
         api_prefix=API_PREFIX,
-        lifespan=lifespan,
+        lifespan=orders_lifespan(settings, catalog_transport=catalog_transport),
         dependency_probes={"catalog": catalog_available},
         jwks_source=jwks_source,
     )
+    app.include_router(router)
+    app.include_router(admin_router)
+    return app

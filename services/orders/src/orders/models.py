@@ -1,4 +1,4 @@
-"""The declarative base of the orders service: every table lives in the `users` schema."""
+"""The declarative base of the orders service: every table lives in the `orders` schema."""
 
 from sqlalchemy.orm import DeclarativeBase
 

@@ -1,8 +1,13 @@
-from pydantic import Field
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
 
 from service_kit.settings import ServiceSettings
 
 API_PREFIX = "/api/orders"
+
+# Keys that ship in compose and the e2e tests; never valid in production.
+_KNOWN_NON_PRODUCTION_KEYS = frozenset({"orders-dev-service-key", "e2e-orders-service-key"})
 
 
 class OrdersSettings(ServiceSettings):
@@ -11,3 +16,43 @@ class OrdersSettings(ServiceSettings):
     )
     catalog_connect_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
     catalog_read_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    catalog_service_key: SecretStr = Field(
+        min_length=16,
+        description="Orders' credential for catalog's /internal/ API (catalog: orders:<key>)",
+    )
+
+    # Every internal catalog call is idempotent, so each is retried on timeouts, connection
+    # errors and 5xx, with exponential backoff and jitter, within a hard deadline per call.
+    catalog_retry_attempts: int = Field(default=3, ge=1, le=10)
+    catalog_retry_wait_initial_seconds: float = Field(default=0.1, ge=0, le=10)
+    catalog_retry_wait_max_seconds: float = Field(default=1.0, ge=0, le=30)
+    catalog_call_deadline_seconds: float = Field(default=5.0, gt=0, le=60)
+
+    # How long catalog holds an order's stock before it returns by itself, unless the order
+    # is confirmed (commits the reservation) or cancelled (releases it) first.
+    reservation_ttl_seconds: int = Field(default=1800, ge=1, le=3600)
+
+    # The reconciler resolves placements whose outcome is unknown (a crash or a 503).
+    reconciler_enabled: bool = True
+    reconciler_interval_seconds: float = Field(default=10.0, gt=0, le=3600)
+    reconciler_min_age_seconds: float = Field(default=30.0, gt=0, le=86400)
+    reconciler_batch_size: int = Field(default=50, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _no_development_key_in_production(self) -> Self:
+        if (
+            self.environment == "production"
+            and self.catalog_service_key.get_secret_value() in _KNOWN_NON_PRODUCTION_KEYS
+        ):
+            raise ValueError("CATALOG_SERVICE_KEY is a development key")
+        return self
+
+    @model_validator(mode="after")
+    def _reconciler_waits_for_placements_in_flight(self) -> Self:
+        # A placement in flight gives up after the call deadline; the reconciler must not
+        # resolve its placeholder while it may still be reserving.
+        if self.reconciler_min_age_seconds <= self.catalog_call_deadline_seconds:
+            raise ValueError(
+                "RECONCILER_MIN_AGE_SECONDS must be longer than CATALOG_CALL_DEADLINE_SECONDS"
+            )
+        return self

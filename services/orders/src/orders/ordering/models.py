@@ -1,8 +1,23 @@
 import enum
 import uuid
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String, Uuid
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+    Uuid,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from orders.models import Base
@@ -10,6 +25,8 @@ from service_kit.database import TimestampedMixin
 
 
 class OrderStatus(enum.StrEnum):
+    # Internal: the order's stock is being reserved. Never shown; see docs/orders.md.
+    PLACING = "placing"
     PENDING = "pending"
     CONFIRMED = "confirmed"
     SHIPPED = "shipped"
@@ -21,21 +38,50 @@ class Order(TimestampedMixin, Base):
     __tablename__ = "orders"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('pending', 'confirmed', 'shipped', 'delivered', 'cancelled')",
+            "status IN ('placing', 'pending', 'confirmed', 'shipped', 'delivered', 'cancelled')",
             name="status_known",
         ),
         CheckConstraint("total >= 0", name="total_not_negative"),
+        CheckConstraint(
+            "(idempotency_key IS NULL) = (request_fingerprint IS NULL)",
+            name="idempotency_key_has_fingerprint",
+        ),
+        # One order per customer and Idempotency-Key; NULL keys never collide.
+        UniqueConstraint("customer_id", "idempotency_key"),
+        # A customer's orders, newest first; everyone's, newest first.
+        Index("ix_orders_customer_id_created_at", "customer_id", "created_at"),
+        Index("ix_orders_created_at", "created_at"),
+        # What the reconciler scans: only the few placements in flight.
+        Index(
+            "ix_orders_placing_created_at",
+            "created_at",
+            postgresql_where=text("status = 'placing'"),
+        ),
     )
+    # Server-side defaults (timestamps) come back with the INSERT/UPDATE: no lazy refresh.
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     # The users service's account id (the token's `sub`); no foreign key crosses services.
-    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     status: Mapped[str] = mapped_column(String(20), default=OrderStatus.PENDING.value)
     total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    # The customer's Idempotency-Key and a hash of the request it came with.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     lines: Mapped[list["OrderLine"]] = relationship(
-        back_populates="order", lazy="raise", cascade="all, delete-orphan"
+        back_populates="order",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        order_by="OrderLine.line_number",
+    )
+    history: Mapped[list["OrderStatusChange"]] = relationship(
+        back_populates="order",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        order_by="OrderStatusChange.id",
     )
 
 
@@ -46,12 +92,15 @@ class OrderLine(Base):
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price > 0", name="unit_price_positive"),
+        UniqueConstraint("order_id", "line_number"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     order_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("orders.id", ondelete="CASCADE"), index=True
     )
+    # The position the customer gave the product in the order, from 1.
+    line_number: Mapped[int] = mapped_column(Integer)
     product_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     sku: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
@@ -60,3 +109,30 @@ class OrderLine(Base):
     line_total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
 
     order: Mapped[Order] = relationship(back_populates="lines", lazy="raise")
+
+
+class OrderStatusChange(Base):
+    """One step of an order's life: from what, to what, when, and who did it."""
+
+    __tablename__ = "order_status_changes"
+    __table_args__ = (
+        CheckConstraint(
+            "to_status IN ('pending', 'confirmed', 'shipped', 'delivered', 'cancelled')",
+            name="to_status_known",
+        ),
+    )
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
+
+    # An identity, so steps sort in the order they happened even within one transaction.
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    # NULL for the first step: the order came into existence as `pending`.
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    actor_role: Mapped[str] = mapped_column(String(20))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    order: Mapped[Order] = relationship(back_populates="history", lazy="raise")

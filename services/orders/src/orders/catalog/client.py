@@ -1,0 +1,207 @@
+"""Orders' client of catalog: its health, and the internal reservation API.
+
+Every reservation call is idempotent on the reservation key (docs/contracts/
+catalog-internal-api.md), so every one of them is retried on the failures that may be
+transient - timeouts, connection errors, 5xx answers - with exponential backoff and jitter
+(stamina), and the whole call, retries included, has a hard deadline. What is left after that
+is `CatalogUnavailable`: the caller cannot know whether catalog acted.
+"""
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import stamina
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from orders.catalog.errors import (
+    CatalogUnavailable,
+    InsufficientStock,
+    ProductsUnavailable,
+    ReservationExpired,
+    ReservationNotFound,
+    ReservationNotHeld,
+)
+from orders.catalog.schemas import RequestedLine, Reservation, Shortage
+from orders.settings import OrdersSettings
+from service_kit.http_client import create_service_client
+
+CATALOG_HEALTH_PATH = "/api/catalog/healthz"
+RESERVATIONS_PATH = "/internal/reservations"
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int
+    wait_initial_seconds: float
+    wait_max_seconds: float
+    deadline_seconds: float
+
+
+class _TransientAnswer(Exception):
+    """A 5xx from catalog (or from something in front of it): worth another try."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"catalog answered {response.status_code}")
+        self.response = response
+
+
+def _is_transient(error: Exception) -> bool:
+    return isinstance(error, httpx.TransportError | _TransientAnswer)
+
+
+class _Problem(BaseModel):
+    """The parts of catalog's problem details orders reads."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    code: str = ""
+    shortages: list[Shortage] = []
+    product_ids: list[uuid.UUID] = []
+
+
+def _problem(response: httpx.Response) -> _Problem:
+    try:
+        return _Problem.model_validate_json(response.content)
+    except ValidationError:
+        return _Problem()
+
+
+class CatalogClient:
+    def __init__(self, http: httpx.AsyncClient, *, service_key: str, retry: RetryPolicy) -> None:
+        self._http = http
+        self._credential = {"Authorization": f"Bearer {service_key}"}
+        self._deadline_seconds = retry.deadline_seconds
+        self._retrying = stamina.AsyncRetryingCaller(
+            attempts=retry.attempts,
+            timeout=retry.deadline_seconds,
+            wait_initial=retry.wait_initial_seconds,
+            wait_max=retry.wait_max_seconds,
+            wait_jitter=retry.wait_initial_seconds,
+        ).on(_is_transient)
+
+    async def is_available(self) -> bool:
+        """True when catalog answers its liveness endpoint in time."""
+        try:
+            response = await self._http.get(CATALOG_HEALTH_PATH)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == httpx.codes.OK
+
+    async def reserve(
+        self, *, key: str, lines: Sequence[RequestedLine], ttl_seconds: int
+    ) -> Reservation:
+        """Hold stock for all `lines` or none; a repeat with the same key is a replay."""
+        body = {
+            "key": key,
+            "lines": [line.model_dump(mode="json") for line in lines],
+            "ttl_seconds": ttl_seconds,
+        }
+        response = await self._call("POST", RESERVATIONS_PATH, body)
+        if response.status_code in (httpx.codes.OK, httpx.codes.CREATED):
+            return self._reservation(response)
+        problem = _problem(response)
+        if response.status_code == httpx.codes.CONFLICT and problem.code == "insufficient-stock":
+            raise InsufficientStock(problem.shortages)
+        if (
+            response.status_code == httpx.codes.UNPROCESSABLE_ENTITY
+            and problem.code == "product-unavailable"
+        ):
+            raise ProductsUnavailable(problem.product_ids)
+        raise self._unexpected(response, problem)
+
+    async def commit(self, *, key: str) -> Reservation:
+        """Turn the hold into a sale (idempotent)."""
+        response = await self._call("POST", f"{RESERVATIONS_PATH}/{key}/commit")
+        if response.status_code == httpx.codes.OK:
+            return self._reservation(response)
+        problem = _problem(response)
+        self._raise_reservation_state(response, problem)
+        raise self._unexpected(response, problem)
+
+    async def release(self, *, key: str) -> Reservation:
+        """Give the stock back (idempotent); an expired hold answers with status `expired`."""
+        response = await self._call("POST", f"{RESERVATIONS_PATH}/{key}/release")
+        if response.status_code == httpx.codes.OK:
+            return self._reservation(response)
+        problem = _problem(response)
+        self._raise_reservation_state(response, problem)
+        raise self._unexpected(response, problem)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _call(
+        self, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        """The first answer that is not transient, within the deadline, retries included."""
+        try:
+            async with asyncio.timeout(self._deadline_seconds):
+                return await self._retrying(self._send, method, path, body)
+        except (TimeoutError, httpx.TransportError, _TransientAnswer) as error:
+            logger.warning(
+                "catalog call failed",
+                extra={"method": method, "catalog_path": path, "error": repr(error)},
+            )
+            raise CatalogUnavailable(f"catalog did not answer {method} {path} usably") from error
+
+    async def _send(self, method: str, path: str, body: dict[str, Any] | None) -> httpx.Response:
+        response = await self._http.request(method, path, json=body, headers=self._credential)
+        if response.status_code >= httpx.codes.INTERNAL_SERVER_ERROR:
+            raise _TransientAnswer(response)
+        return response
+
+    def _reservation(self, response: httpx.Response) -> Reservation:
+        try:
+            return Reservation.model_validate_json(response.content)
+        except ValidationError as error:
+            logger.error("catalog sent a reservation orders cannot read", exc_info=True)
+            raise CatalogUnavailable("catalog's answer does not match the contract") from error
+
+    @staticmethod
+    def _raise_reservation_state(response: httpx.Response, problem: _Problem) -> None:
+        if response.status_code == httpx.codes.NOT_FOUND and problem.code == (
+            "reservation-not-found"
+        ):
+            raise ReservationNotFound(problem.code)
+        if response.status_code == httpx.codes.CONFLICT:
+            if problem.code == "reservation-expired":
+                raise ReservationExpired(problem.code)
+            if problem.code == "illegal-reservation-transition":
+                raise ReservationNotHeld(problem.code)
+
+    @staticmethod
+    def _unexpected(response: httpx.Response, problem: _Problem) -> CatalogUnavailable:
+        # A 401 (wrong service key), a 422 for a request orders validated, a 404 that is not
+        # a reservation's: a defect or a misconfiguration, never the client's fault.
+        logger.error(
+            "catalog answered outside the contract",
+            extra={"catalog_status": response.status_code, "catalog_code": problem.code},
+        )
+        return CatalogUnavailable(f"catalog answered {response.status_code} {problem.code}")
+
+
+def create_catalog_client(
+    settings: OrdersSettings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> CatalogClient:
+    return CatalogClient(
+        create_service_client(
+            settings.catalog_base_url,
+            connect_timeout_seconds=settings.catalog_connect_timeout_seconds,
+            read_timeout_seconds=settings.catalog_read_timeout_seconds,
+            transport=transport,
+        ),
+        service_key=settings.catalog_service_key.get_secret_value(),
+        retry=RetryPolicy(
+            attempts=settings.catalog_retry_attempts,
+            wait_initial_seconds=settings.catalog_retry_wait_initial_seconds,
+            wait_max_seconds=settings.catalog_retry_wait_max_seconds,
+            deadline_seconds=settings.catalog_call_deadline_seconds,
+        ),
+    )

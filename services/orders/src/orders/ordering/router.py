@@ -1,0 +1,202 @@
+import math
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response, status
+from pydantic import AwareDatetime
+
+from orders.dependencies import CatalogDep, SessionmakerDep, SettingsDep
+from orders.ordering import service
+from orders.ordering.errors import InvalidDateRange
+from orders.ordering.models import OrderStatus
+from orders.ordering.schemas import (
+    DEFAULT_PAGE_SIZE,
+    IDEMPOTENCY_KEY_PATTERN,
+    MAX_OFFSET,
+    MAX_PAGE_SIZE,
+    OrderDetails,
+    OrderPage,
+    OrderStatistics,
+    OrderSummary,
+    PlaceOrderRequest,
+    VisibleStatus,
+)
+from orders.settings import API_PREFIX
+from service_kit.auth import CurrentUser, Principal, RequireAdmin
+from service_kit.database import SessionDep
+
+router = APIRouter(prefix=API_PREFIX + "/orders", tags=["orders"])
+admin_router = APIRouter(prefix=API_PREFIX + "/admin", tags=["orders: admin"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description="Repeat a placement safely: the same key and body give the first result.",
+    ),
+]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+CreatedFrom = Annotated[AwareDatetime | None, Query(description="created at or after")]
+CreatedBefore = Annotated[AwareDatetime | None, Query(description="created before")]
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"content": {"application/problem+json": {}}} for code in statuses}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=_problems(401, 409, 422, 503),
+    summary="Place an order (reserves its stock)",
+)
+async def place_order(
+    body: PlaceOrderRequest,
+    customer: CurrentUser,
+    sessionmaker: SessionmakerDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> OrderDetails:
+    placed = await service.place_order(
+        sessionmaker=sessionmaker,
+        catalog=catalog,
+        customer=customer,
+        lines=body.merged_lines(),
+        idempotency_key=idempotency_key,
+        reservation_ttl_seconds=settings.reservation_ttl_seconds,
+        # By then the reconciler has resolved whatever this attempt left behind.
+        retry_after_seconds=math.ceil(
+            settings.reconciler_min_age_seconds + settings.reconciler_interval_seconds
+        ),
+    )
+    response.headers["Location"] = f"{router.prefix}/{placed.order.id}"
+    if placed.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return OrderDetails.model_validate(placed.order)
+
+
+@router.get("", summary="The caller's orders, newest first")
+async def list_my_orders(
+    session: SessionDep,
+    customer: CurrentUser,
+    status: VisibleStatus | None = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
+) -> OrderPage:
+    orders, total = await service.list_orders(
+        session=session, customer_id=customer.user_id, status=status, limit=limit, offset=offset
+    )
+    return OrderPage(
+        items=[OrderSummary.model_validate(order) for order in orders],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/{order_id}", responses=_problems(401, 404), summary="One order with its history")
+async def get_order(order_id: uuid.UUID, session: SessionDep, viewer: CurrentUser) -> OrderDetails:
+    order = await service.get_order(session=session, order_id=order_id, viewer=viewer)
+    return OrderDetails.model_validate(order)
+
+
+async def _move(
+    session: SessionDep, catalog: CatalogDep, order_id: uuid.UUID, to: OrderStatus, actor: Principal
+) -> OrderDetails:
+    order = await service.change_status(
+        session=session, catalog=catalog, order_id=order_id, to_status=to, actor=actor
+    )
+    return OrderDetails.model_validate(order)
+
+
+@router.post(
+    "/{order_id}/cancel",
+    responses=_problems(401, 404, 409, 503),
+    summary="Cancel (customer: own pending order; admin: pending or confirmed); stock returns",
+)
+async def cancel_order(
+    order_id: uuid.UUID, session: SessionDep, catalog: CatalogDep, actor: CurrentUser
+) -> OrderDetails:
+    return await _move(session, catalog, order_id, OrderStatus.CANCELLED, actor)
+
+
+@router.post(
+    "/{order_id}/confirm",
+    responses=_problems(401, 403, 404, 409, 503),
+    summary="Confirm (admin); the stock is sold",
+)
+async def confirm_order(
+    order_id: uuid.UUID, session: SessionDep, catalog: CatalogDep, admin: RequireAdmin
+) -> OrderDetails:
+    return await _move(session, catalog, order_id, OrderStatus.CONFIRMED, admin)
+
+
+@router.post("/{order_id}/ship", responses=_problems(401, 403, 404, 409), summary="Ship (admin)")
+async def ship_order(
+    order_id: uuid.UUID, session: SessionDep, catalog: CatalogDep, admin: RequireAdmin
+) -> OrderDetails:
+    return await _move(session, catalog, order_id, OrderStatus.SHIPPED, admin)
+
+
+@router.post(
+    "/{order_id}/deliver", responses=_problems(401, 403, 404, 409), summary="Deliver (admin)"
+)
+async def deliver_order(
+    order_id: uuid.UUID, session: SessionDep, catalog: CatalogDep, admin: RequireAdmin
+) -> OrderDetails:
+    return await _move(session, catalog, order_id, OrderStatus.DELIVERED, admin)
+
+
+def _date_range(created_from: AwareDatetime | None, created_before: AwareDatetime | None) -> None:
+    if created_from is not None and created_before is not None and created_from >= created_before:
+        raise InvalidDateRange("created_from must be earlier than created_before.")
+
+
+@admin_router.get("/orders", responses=_problems(401, 403), summary="Every order, newest first")
+async def list_all_orders(
+    session: SessionDep,
+    _: RequireAdmin,
+    customer_id: uuid.UUID | None = None,
+    status: VisibleStatus | None = None,
+    created_from: CreatedFrom = None,
+    created_before: CreatedBefore = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    offset: Offset = 0,
+) -> OrderPage:
+    _date_range(created_from, created_before)
+    orders, total = await service.list_orders(
+        session=session,
+        customer_id=customer_id,
+        status=status,
+        created_from=created_from,
+        created_before=created_before,
+        limit=limit,
+        offset=offset,
+    )
+    return OrderPage(
+        items=[OrderSummary.model_validate(order) for order in orders],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@admin_router.get(
+    "/stats",
+    responses=_problems(401, 403),
+    summary="Orders by status, revenue (cancelled excluded), average order value",
+)
+async def order_statistics(
+    session: SessionDep,
+    _: RequireAdmin,
+    created_from: CreatedFrom = None,
+    created_before: CreatedBefore = None,
+) -> OrderStatistics:
+    _date_range(created_from, created_before)
+    return await service.order_statistics(
+        session=session, created_from=created_from, created_before=created_before
+    )
