@@ -17,13 +17,17 @@ UV = $(shell command -v uv || echo "python3 -m uv")
 # The base images chosen by select-images.sh (official ones, or local Debian builds).
 WITH_IMAGES = set -a && . ./.images.env && set +a &&
 
-.PHONY: help up down logs test lint typecheck unit e2e images docker uv
+.PHONY: help up down logs seed admin bench test lint typecheck unit e2e images docker uv
 
 help:
 	@echo "make up     build and start the whole shop, wait until healthy, print the URLs"
 	@echo "make down   stop it and remove its containers, network and volume"
 	@echo "make logs   follow the logs of every container"
 	@echo "make test   lint, type-check, every service's tests, then the end-to-end tests"
+	@echo "make seed   load the demo catalog into the running shop (idempotent)"
+	@echo "make admin  create an admin in the running shop (ADMIN_EMAIL, ADMIN_USERNAME, ADMIN_PASSWORD)"
+	@echo "make bench  start the shop with gateway rate limits lifted, load it with wrk, write"
+	@echo "            bench/results/latest.md"
 
 docker:
 	@deploy/scripts/ensure-docker.sh
@@ -45,6 +49,27 @@ down: docker
 
 logs: docker
 	@$(WITH_IMAGES) $(COMPOSE) logs -f
+
+# The demo catalog (docs/catalog.md), loaded again into the running shop; idempotent.
+seed: docker
+	@$(WITH_IMAGES) $(COMPOSE) run --rm seed-catalog
+
+# The first admin (docs/auth.md). The password travels in the environment, never in argv.
+admin: docker
+	@if [ -z "$${ADMIN_EMAIL:-}" ] || [ -z "$${ADMIN_USERNAME:-}" ] || [ -z "$${ADMIN_PASSWORD:-}" ]; then \
+		echo "usage: ADMIN_EMAIL=... ADMIN_USERNAME=... ADMIN_PASSWORD=... make admin" >&2; exit 2; fi
+	@$(WITH_IMAGES) $(COMPOSE) exec -T -e ADMIN_PASSWORD users \
+		python -m users.cli create-admin --email "$$ADMIN_EMAIL" --username "$$ADMIN_USERNAME"
+
+# Benchmarks (docs/benchmarks.md): the same stack with bench/compose.bench.yml on top, which
+# lifts the gateway's rate limits so the figures measure the services.
+BENCH_COMPOSE = $(COMPOSE) -f docker-compose.yml -f bench/compose.bench.yml
+bench: uv images
+	@command -v wrk >/dev/null || deploy/scripts/ensure-wrk.sh
+	@$(WITH_IMAGES) $(BENCH_COMPOSE) up -d --remove-orphans
+	@deploy/scripts/wait-for-gateway.sh "http://localhost:$(GATEWAY_PORT)" >/dev/null
+	$(UV) run python bench/run.py --base-url "http://localhost:$(GATEWAY_PORT)"
+	@echo "The benchmark stack is still up; 'make down' removes it."
 
 lint: uv
 	$(UV) run ruff check .

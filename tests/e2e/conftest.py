@@ -7,12 +7,15 @@ itself fails; on a failed start-up the containers' logs are printed first.
 """
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import HealthcheckWaitStrategy, HttpWaitStrategy
@@ -23,11 +26,42 @@ from testing_kit.images import project_image
 MIGRATION_TIMEOUT_SECONDS = 120
 STARTUP_TIMEOUT_SECONDS = 120
 
+# Users signs with a key made for this run only (never one from the repository).
+E2E_SIGNING_KEY = Ed25519PrivateKey.generate()
+
 # Settings of each service beyond its database, as compose gives them (test values).
 SERVICE_ENVIRONMENT: dict[str, dict[str, str]] = {
-    "users": {},
-    "catalog": {},
-    "orders": {"CATALOG_BASE_URL": "http://catalog:8000"},
+    "users": {
+        "JWT_PRIVATE_KEY": E2E_SIGNING_KEY.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode(),
+        # The session-scoped admin_token must outlive a slow run.
+        "ACCESS_TOKEN_TTL_SECONDS": "3600",
+        # OWASP's minimum Argon2id (19 MiB, 2 passes) instead of production's 64 MiB x 3:
+        # suites register dozens of customers; docs/auth.md has the production figures.
+        "PASSWORD_HASH_MEMORY_KIB": "19456",
+        "PASSWORD_HASH_TIME_COST": "2",
+        "PASSWORD_HASH_PARALLELISM": "1",
+    },
+    "catalog": {
+        "INTERNAL_API_KEYS": "orders:e2e-orders-service-key",  # orders' CATALOG_SERVICE_KEY
+        # Expired holds come back within a second, so tests can wait for them.
+        "RESERVATION_SWEEP_INTERVAL_SECONDS": "0.5",
+    },
+    "orders": {
+        "CATALOG_BASE_URL": "http://catalog:8000",
+        "CATALOG_SERVICE_KEY": "e2e-orders-service-key",  # catalog: orders:<the same key>
+        # Generous: 80 placements at once on a small CI machine queue for seconds at catalog,
+        # and test_orders.py wants them answered, not cut off. Catalog down is still fast.
+        "CATALOG_READ_TIMEOUT_SECONDS": "8",
+        "CATALOG_CALL_DEADLINE_SECONDS": "10",
+        "RESERVATION_TTL_SECONDS": "300",
+        # Placements whose outcome is unknown are released within seconds, not minutes.
+        "RECONCILER_INTERVAL_SECONDS": "0.5",
+        "RECONCILER_MIN_AGE_SECONDS": "11",
+    },
 }
 
 
@@ -73,10 +107,29 @@ def _service_container(network: Network, service: str, password: str) -> DockerC
     )
 
 
+# Production's rate limits, except that the `auth` zone (login, registration, password
+# change) only counts requests that carry an X-E2E-Rate-Limit-Key header: nginx does not
+# account requests whose key is empty. So suites may register any number of customers, and
+# test_auth.py checks production's auth figures with a key of its own.
+E2E_RATE_LIMIT_HEADER = "X-E2E-Rate-Limit-Key"
+_PRODUCTION_AUTH_ZONE = "limit_req_zone $binary_remote_addr zone=auth:"
+
+
+def _e2e_rate_limits() -> bytes:
+    production = (
+        Path(__file__).resolve().parents[2] / "deploy" / "gateway" / "rate-limits.conf"
+    ).read_text()
+    assert _PRODUCTION_AUTH_ZONE in production, "rate-limits.conf changed: update conftest"
+    return production.replace(
+        _PRODUCTION_AUTH_ZONE, "limit_req_zone $http_x_e2e_rate_limit_key zone=auth:"
+    ).encode()
+
+
 def _gateway_container(network: Network) -> DockerContainer:
     return (
         DockerContainer(project_image("gateway"))
         .with_network(network)
+        .with_copy_into_container(_e2e_rate_limits(), "/etc/nginx/rate-limits.conf")
         .with_exposed_ports(80)
         .waiting_for(HttpWaitStrategy(80, "/healthz").with_startup_timeout(STARTUP_TIMEOUT_SECONDS))
     )
@@ -122,3 +175,73 @@ def shop() -> Iterator[Shop]:
 def gateway(shop: Shop) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=shop.gateway_url, timeout=10) as client:
         yield client
+
+
+# --- Identity: accounts and tokens through the gateway --------------------------------------
+# admin_token: an access token of an admin made once per session with the users CLI, as an
+# operator makes the first admin. register_customer(): a fresh customer, registered and
+# logged in through the gateway. Neither counts against the login rate limit.
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: str
+    email: str
+    username: str
+    password: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+RegisterCustomer = Callable[[], Customer]
+
+
+def _log_in(client: httpx.Client, login: str, password: str) -> dict[str, str]:
+    response = client.post("/api/users/auth/login", data={"username": login, "password": password})
+    assert response.status_code == 200, response.text
+    tokens: dict[str, str] = response.json()
+    return tokens
+
+
+@pytest.fixture(scope="session")
+def admin_token(shop: Shop) -> str:
+    suffix = secrets.token_hex(4)
+    username, password = f"admin_{suffix}", secrets.token_urlsafe(24)
+    users = shop.containers["users"].get_wrapped_container()
+    exit_code, output = users.exec_run(
+        f"python -m users.cli create-admin --email {username}@example.com --username {username}",
+        environment={"ADMIN_PASSWORD": password},
+    )
+    assert exit_code == 0, output.decode(errors="replace")
+    with httpx.Client(base_url=shop.gateway_url, timeout=30) as client:
+        return _log_in(client, username, password)["access_token"]
+
+
+@pytest.fixture
+def register_customer(shop: Shop) -> Iterator[RegisterCustomer]:
+    with httpx.Client(base_url=shop.gateway_url, timeout=30) as client:
+
+        def register() -> Customer:
+            suffix = secrets.token_hex(6)
+            email, username = f"customer-{suffix}@example.com", f"customer_{suffix}"
+            password = secrets.token_urlsafe(18)
+            registered = client.post(
+                "/api/users/auth/register",
+                json={"email": email, "username": username, "password": password},
+            )
+            assert registered.status_code == 201, registered.text
+            tokens = _log_in(client, username, password)
+            return Customer(
+                id=registered.json()["id"],
+                email=email,
+                username=username,
+                password=password,
+                access_token=tokens["access_token"],
+                refresh_token=tokens["refresh_token"],
+            )
+
+        yield register

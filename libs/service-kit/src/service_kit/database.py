@@ -45,6 +45,9 @@ def create_database_engine(url: str, *, connect_timeout_seconds: float) -> Async
     return create_async_engine(
         url,
         poolclass=NullPool,
+        # A failed statement's error (and so its log line) never carries the row's values:
+        # they can be password hashes, tokens or personal data.
+        hide_parameters=True,
         connect_args={
             "statement_cache_size": 0,
             "prepared_statement_cache_size": 0,

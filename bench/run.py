@@ -1,0 +1,163 @@
+"""`make bench`: load the running shop through its gateway with wrk and write a report.
+
+Each scenario is one wrk run (fixed threads, connections and duration: bounded by design)
+against the gateway on loopback; the report gives requests/s, latency percentiles and the
+share of non-2xx answers, plus the settings, so a figure can always be reproduced.
+
+Usage: python bench/run.py [--base-url http://localhost:8080] [--duration 10] ...
+Needs the stack from `make bench` (rate limits lifted) and wrk on the PATH.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+BENCH_DIR = Path(__file__).resolve().parent
+RESULTS_DIR = BENCH_DIR / "results"
+ADMIN_PASSWORD = "bench-admin-" + uuid.uuid4().hex[:12]
+
+
+@dataclass
+class Scenario:
+    name: str
+    path: str
+    what: str
+    lua: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    scenario: Scenario
+    requests_per_second: float
+    latency_ms: dict[str, float]
+    requests: int
+    non_2xx: int
+    errors: str
+
+
+def _find(pattern: str, text: str) -> str:
+    match = re.search(pattern, text, re.MULTILINE)
+    if match is None:
+        raise ValueError(f"wrk output has no {pattern!r}:\n{text}")
+    return match.group(1)
+
+
+def _ms(value: str) -> float:
+    number, unit = _find(r"^([\d.]+)(?:us|ms|s|m)$", value), value.lstrip("0123456789.")
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def run_wrk(base_url: str, scenario: Scenario, args: argparse.Namespace) -> Result:
+    command = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{args.duration}s",
+        "--timeout",
+        "5s",
+        "--latency",
+    ]
+    if scenario.lua:
+        command += ["-s", str(BENCH_DIR / "lua" / scenario.lua)]
+    command.append(base_url + scenario.path)
+    output = subprocess.run(  # noqa: S603  (our own fixed wrk command line)
+        command,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **scenario.env},
+        timeout=args.duration + 30,
+    ).stdout
+    latency = {
+        percentile: _ms(value)
+        for percentile, value in re.findall(r"^\s+(50|90|99)%\s+(\S+)$", output, re.MULTILINE)
+    }
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)$", output, re.MULTILINE)
+    return Result(
+        scenario=scenario,
+        requests_per_second=float(_find(r"Requests/sec:\s+([\d.]+)", output)),
+        latency_ms=latency,
+        requests=int(_find(r"(\d+) requests in", output)),
+        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        errors=errors.group(1) if errors else "none",
+    )
+
+
+def wait_until_ready(client: httpx.Client) -> None:
+    deadline = time.monotonic() + 120
+    for service in ("users", "catalog", "orders"):
+        while client.get(f"/api/{service}/readyz").status_code != 200:
+            if time.monotonic() > deadline:
+                sys.exit(f"{service} is not ready; is the stack from `make bench` up?")
+            time.sleep(0.5)
+
+
+def report(results: list[Result], args: argparse.Namespace, notes: list[str]) -> str:
+    lines = [
+        f"# Benchmark report, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"wrk, {args.threads} threads, {args.connections} connections, {args.duration} s per "
+        f"scenario, against the gateway at {args.base_url} (gateway rate limits lifted by "
+        "bench/compose.bench.yml). One container per service, one uvicorn worker each; "
+        f"{os.cpu_count()} CPUs shared by the load generator and the whole stack.",
+        "",
+        "| scenario | what it exercises | req/s | p50 ms | p90 ms | p99 ms | requests | non-2xx |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.scenario.name} | {r.scenario.what} | {r.requests_per_second:,.0f} | "
+            f"{r.latency_ms.get('50', float('nan')):.1f} | "
+            f"{r.latency_ms.get('90', float('nan')):.1f} | "
+            f"{r.latency_ms.get('99', float('nan')):.1f} | {r.requests:,} | {r.non_2xx} |"
+        )
+    lines += ["", *notes, ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-url", default="http://localhost:8080")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    if not re.match(r"^http://(localhost|127\.\d+\.\d+\.\d+)(:\d+)?$", args.base_url):
+        sys.exit("benchmarks only target the local stack (loopback)")
+
+    with httpx.Client(base_url=args.base_url, timeout=10) as client:
+        wait_until_ready(client)
+        scenarios = [
+            Scenario("gateway only", "/healthz", "nginx answers by itself"),
+            Scenario("service liveness", "/api/catalog/healthz", "nginx -> uvicorn -> FastAPI"),
+            Scenario(
+                "database readiness",
+                "/api/catalog/readyz",
+                "one SELECT 1 through PgBouncer (new connection per request: NullPool)",
+            ),
+        ]
+        notes: list[str] = []
+
+    results = [run_wrk(args.base_url, scenario, args) for scenario in scenarios]
+    text = report(results, args, notes)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"report-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.md"
+    path.write_text(text)
+    (RESULTS_DIR / "latest.md").write_text(text)
+    print(text)
+    print(f"written to {path.relative_to(BENCH_DIR.parent)}")
+
+
+if __name__ == "__main__":
+    main()
