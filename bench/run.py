@@ -9,6 +9,7 @@ Needs the stack from `make bench` (rate limits lifted) and wrk on the PATH.
 """
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -33,6 +34,8 @@ class Scenario:
     what: str
     lua: str | None = None
     env: dict[str, str] = field(default_factory=dict)
+    # Fewer connections where each request is deliberately expensive (Argon2id at login).
+    connections: int | None = None
 
 
 @dataclass
@@ -103,6 +106,91 @@ def wait_until_ready(client: httpx.Client) -> None:
             time.sleep(0.5)
 
 
+def _docker(*arguments: str, env: dict[str, str] | None = None) -> str:
+    completed = subprocess.run(  # noqa: S603  (the local docker CLI, fixed arguments)
+        ["docker", *arguments],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **(env or {})},
+    )
+    return completed.stdout
+
+
+def _users_container(project: str) -> str:
+    found = _docker(
+        "ps",
+        "-q",
+        "--filter",
+        f"label=com.docker.compose.project={project}",
+        "--filter",
+        "label=com.docker.compose.service=users",
+    ).split()
+    if not found:
+        sys.exit(f"no users container in compose project {project!r}")
+    return found[0]
+
+
+def prepare_shop(client: httpx.Client, project: str) -> dict[str, str]:
+    """An admin, a customer and a product with stock enough for every order wrk will place."""
+    suffix = uuid.uuid4().hex[:8]
+    admin = f"bench_admin_{suffix}"
+    _docker(
+        "exec",
+        "-e",
+        "ADMIN_PASSWORD",  # the value comes from our environment, never from argv
+        _users_container(project),
+        "python",
+        "-m",
+        "users.cli",
+        "create-admin",
+        "--email",
+        f"{admin}@example.com",
+        "--username",
+        admin,
+        env={"ADMIN_PASSWORD": ADMIN_PASSWORD},
+    )
+    admin_headers = {"Authorization": "Bearer " + _login(client, admin, ADMIN_PASSWORD)}
+    customer, password = f"bench_{suffix}", f"bench password {suffix}"
+    client.post(
+        "/api/users/auth/register",
+        json={"email": f"{customer}@example.com", "username": customer, "password": password},
+    ).raise_for_status()
+    category = client.post(
+        "/api/catalog/categories", json={"name": f"Bench {suffix}"}, headers=admin_headers
+    )
+    category.raise_for_status()
+    product = client.post(
+        "/api/catalog/products",
+        json={
+            "name": f"Bench mug {suffix}",
+            "sku": f"BENCH-{suffix}",
+            "price": "12.50",
+            "description": "A mug for benchmarks.",
+            "category_id": category.json()["id"],
+            "stock": 1_000_000,
+        },
+        headers=admin_headers,
+    )
+    product.raise_for_status()
+    return {
+        "product_id": product.json()["id"],
+        "product_slug": product.json()["slug"],
+        "customer": customer,
+        "password": password,
+        "customer_token": _login(client, customer, password),
+    }
+
+
+def _login(client: httpx.Client, username: str, password: str) -> str:
+    response = client.post(
+        "/api/users/auth/login", data={"username": username, "password": password}
+    )
+    response.raise_for_status()
+    token: str = response.json()["access_token"]
+    return token
+
+
 def report(results: list[Result], args: argparse.Namespace, notes: list[str]) -> str:
     lines = [
         f"# Benchmark report, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
@@ -112,12 +200,14 @@ def report(results: list[Result], args: argparse.Namespace, notes: list[str]) ->
         "bench/compose.bench.yml). One container per service, one uvicorn worker each; "
         f"{os.cpu_count()} CPUs shared by the load generator and the whole stack.",
         "",
-        "| scenario | what it exercises | req/s | p50 ms | p90 ms | p99 ms | requests | non-2xx |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| scenario | what it exercises | conns | req/s | p50 ms | p90 ms | p99 ms | requests "
+        "| non-2xx |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
-            f"| {r.scenario.name} | {r.scenario.what} | {r.requests_per_second:,.0f} | "
+            f"| {r.scenario.name} | {r.scenario.what} | "
+            f"{r.scenario.connections or args.connections} | {r.requests_per_second:,.1f} | "
             f"{r.latency_ms.get('50', float('nan')):.1f} | "
             f"{r.latency_ms.get('90', float('nan')):.1f} | "
             f"{r.latency_ms.get('99', float('nan')):.1f} | {r.requests:,} | {r.non_2xx} |"
@@ -132,6 +222,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--project", default=os.environ.get("COMPOSE_PROJECT_NAME", "shop"))
     args = parser.parse_args()
     if not re.match(r"^http://(localhost|127\.\d+\.\d+\.\d+)(:\d+)?$", args.base_url):
         sys.exit("benchmarks only target the local stack (loopback)")
@@ -147,7 +238,42 @@ def main() -> None:
                 "one SELECT 1 through PgBouncer (new connection per request: NullPool)",
             ),
         ]
-        notes: list[str] = []
+        shop = prepare_shop(client, args.project)
+        order = json.dumps({"lines": [{"product_id": shop["product_id"], "quantity": 1}]})
+        scenarios += [
+            Scenario(
+                "product detail",
+                f"/api/catalog/products/{shop['product_slug']}",
+                "one product by slug: one SELECT",
+            ),
+            Scenario(
+                "product search",
+                "/api/catalog/products?q=mug&limit=20",
+                "full-text search (GIN index), first page of 20",
+            ),
+            Scenario(
+                "login",
+                "/api/users/auth/login",
+                "one Argon2id verification (64 MiB, t=3, p=4) and token issue",
+                lua="post_form.lua",
+                env={
+                    "BENCH_BODY": f"username={shop['customer']}&password="
+                    + shop["password"].replace(" ", "+")
+                },
+                connections=4,
+            ),
+            Scenario(
+                "place order",
+                "/api/orders/orders",
+                "saga: placeholder, reserve in catalog over HTTP, snapshot, pending",
+                lua="post_json.lua",
+                env={"BENCH_TOKEN": shop["customer_token"], "BENCH_BODY": order},
+            ),
+        ]
+        notes: list[str] = [
+            "Every scenario's requests are real work: the order scenario places (and reserves "
+            "stock for) one new order per request.",
+        ]
 
     results = [run_wrk(args.base_url, scenario, args) for scenario in scenarios]
     text = report(results, args, notes)

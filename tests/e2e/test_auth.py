@@ -145,3 +145,26 @@ def test_refresh_is_not_in_the_auth_rate_limit(gateway: httpx.Client) -> None:
     }
 
     assert statuses == {401}
+
+
+def test_catalog_and_orders_accept_users_tokens_and_refuse_forged_ones(
+    gateway: httpx.Client, register_customer: RegisterCustomer, admin_token: str
+) -> None:
+    customer = register_customer()
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    # The admin's claims under the customer's signature: an attempt to escalate privileges.
+    header, _, signature = customer.access_token.split(".")
+    admin_claims = admin_token.split(".")[1]
+    forged = {"Authorization": f"Bearer {header}.{admin_claims}.{signature}"}
+
+    own_orders = gateway.get("/api/orders/orders", headers=customer.headers)
+    catalog_admin = gateway.get("/api/catalog/reports/low-stock", headers=admin)
+    orders_admin = gateway.get("/api/orders/admin/stats", headers=admin)
+
+    assert own_orders.status_code == 200
+    assert catalog_admin.status_code == 200
+    assert orders_admin.status_code == 200
+    for path in ("/api/orders/orders", "/api/catalog/reports/low-stock"):
+        refused = gateway.get(path, headers=forged)
+        assert refused.status_code == 401
+        assert refused.headers["WWW-Authenticate"].startswith("Bearer")
