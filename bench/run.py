@@ -25,6 +25,7 @@ import httpx
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 ADMIN_PASSWORD = "bench-admin-" + uuid.uuid4().hex[:12]
+SETTLE_SECONDS = 5
 
 
 @dataclass
@@ -83,7 +84,7 @@ def run_wrk(base_url: str, scenario: Scenario, args: argparse.Namespace) -> Resu
     ).stdout
     latency = {
         percentile: _ms(value)
-        for percentile, value in re.findall(r"^\s+(50|90|99)%\s+(\S+)$", output, re.MULTILINE)
+        for percentile, value in re.findall(r"^\s+(50|90|99)%\s+(\S+)\s*$", output, re.MULTILINE)
     }
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = re.search(r"Socket errors: (.*)$", output, re.MULTILINE)
@@ -191,6 +192,28 @@ def _login(client: httpx.Client, username: str, password: str) -> str:
     return token
 
 
+def memory_table(project: str) -> str:
+    """Resident memory of each container after the load (docker stats, one sample)."""
+    rows = _docker(
+        "stats",
+        "--no-stream",
+        "--format",
+        "{{.Name}}\t{{.MemUsage}}\t{{.CPUPerc}}",
+        *_docker("ps", "-q", "--filter", f"label=com.docker.compose.project={project}").split(),
+    ).splitlines()
+    lines = [
+        "",
+        "Memory after the load (`docker stats`, one sample):",
+        "",
+        "| container | memory | CPU now |",
+        "|---|---|---:|",
+    ]
+    for row in sorted(rows):
+        name, memory, cpu = row.split("\t")
+        lines.append(f"| {name} | {memory.split(' / ')[0]} | {cpu} |")
+    return "\n".join(lines) + "\n"
+
+
 def report(results: list[Result], args: argparse.Namespace, notes: list[str]) -> str:
     lines = [
         f"# Benchmark report, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
@@ -275,8 +298,12 @@ def main() -> None:
             "stock for) one new order per request.",
         ]
 
-    results = [run_wrk(args.base_url, scenario, args) for scenario in scenarios]
-    text = report(results, args, notes)
+    results = []
+    for scenario in scenarios:
+        # Let the previous scenario's queued requests drain so it does not bill this one.
+        time.sleep(SETTLE_SECONDS)
+        results.append(run_wrk(args.base_url, scenario, args))
+    text = report(results, args, notes) + memory_table(args.project)
     RESULTS_DIR.mkdir(exist_ok=True)
     path = RESULTS_DIR / f"report-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.md"
     path.write_text(text)

@@ -285,3 +285,29 @@ async def test_users_down_at_start_then_up(
 
     assert ready.status_code == 200
     assert response.status_code == 200
+
+
+async def test_a_failed_fetch_is_retried_within_a_second_not_the_full_interval(
+    key_server: KeyServer, signing_key: SigningKey
+) -> None:
+    clock = FakeClock()
+    async with key_server.client() as http:
+        verifier = TokenVerifier(
+            jwks_source=http_jwks_source(http, "/jwks.json"),
+            issuer=ISSUER,
+            audience=AUDIENCE,
+            min_refetch_interval_seconds=10,
+            max_age_seconds=900,
+            clock=clock,
+        )
+        key_server.down = True  # users is still starting when this service starts
+        assert not await verifier.refresh_keys()
+        key_server.down = False
+
+        with pytest.raises(Exception, match="unknown key"):
+            await verifier.verify(signing_key.sign())  # too soon: no refetch yet
+        clock.now += 1.5
+        principal = await verifier.verify(signing_key.sign())
+
+    assert principal.role == "customer"
+    assert key_server.fetches == 2

@@ -74,3 +74,24 @@ async def test_unreachable_database_is_not_ready_but_alive(settings: ServiceSett
     assert ready.status_code == 503
     assert ready.json()["database"] == "failing"
     assert alive.status_code == 200
+
+
+async def test_pooled_client_connections_are_safe_behind_transaction_pooling(
+    settings: ServiceSettings, probe_table: None
+) -> None:
+    # Kept-open client connections see a different server connection per transaction; with
+    # no statement cache and unique statement names that must not matter.
+    pooled = settings.model_copy(update={"database_pool_size": 3})
+    async with serve(build_probe_app(pooled)) as client:
+        created = await client.post(
+            f"{PREFIX}/items", json={"name": "pooled", "password": "long-enough-password"}
+        )
+        counts = await asyncio.gather(*(_count(client, f"note-{i % 5}") for i in range(90)))
+        failed = await client.post(f"{PREFIX}/items-then-fail")
+        after = await _count(client, "pooled")
+        doomed = await _count(client, "doomed")
+
+    assert created.status_code == 201
+    assert counts == [0] * 90
+    assert failed.status_code == 409
+    assert (after, doomed) == (1, 0)

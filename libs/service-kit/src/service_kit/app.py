@@ -48,6 +48,7 @@ def create_service_app(
             create_database_engine(
                 settings.database_url,
                 connect_timeout_seconds=settings.database_connect_timeout_seconds,
+                pool_size=settings.database_pool_size,
             )
         )
         jwks_client = create_service_client(

@@ -30,6 +30,9 @@ REQUIRED_CLAIMS = ["sub", "role", "iss", "aud", "iat", "exp", "jti"]
 ADMIN_ROLE = "admin"
 
 JwksSource = Callable[[], Awaitable[dict[str, Any]]]
+# After a failed fetch (users not up yet, say) the next try may come sooner than the normal
+# interval: that one protects users from garbage kids, not from our own recovery.
+RETRY_AFTER_FAILED_FETCH_SECONDS = 1.0
 
 
 class InvalidToken(Unauthorized):
@@ -83,6 +86,7 @@ class TokenVerifier:
         self._clock = clock
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at: float | None = None
+        self._last_fetch_failed = False
         self._lock = asyncio.Lock()
 
     async def refresh_keys(self) -> bool:
@@ -97,8 +101,10 @@ class TokenVerifier:
             key_set = jwt.PyJWKSet.from_dict(document)
         except (httpx.HTTPError, jwt.PyJWKSetError, ValueError, KeyError) as error:
             logger.warning("could not refresh signing keys", extra={"error": repr(error)})
+            self._last_fetch_failed = True
             return False
         self._keys = {key.key_id: key for key in key_set.keys if key.key_id}
+        self._last_fetch_failed = False
         return True
 
     async def _key_for(self, key_id: str) -> jwt.PyJWK | None:
@@ -109,9 +115,11 @@ class TokenVerifier:
         async with self._lock:
             # Another request may have refreshed while we waited for the lock.
             if key_id not in self._keys or stale:
+                interval = self._min_refetch_interval
+                if self._last_fetch_failed:
+                    interval = min(interval, RETRY_AFTER_FAILED_FETCH_SECONDS)
                 may_refetch = (
-                    self._fetched_at is None
-                    or self._clock() - self._fetched_at >= self._min_refetch_interval
+                    self._fetched_at is None or self._clock() - self._fetched_at >= interval
                 )
                 if may_refetch:
                     await self._refresh_locked()

@@ -14,6 +14,9 @@ class DatabaseSettings(BaseSettings):
         pattern=r"^postgresql\+asyncpg://",
     )
     database_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # 0: NullPool, a new connection to PgBouncer per transaction (the architecture's default).
+    # >0: keep that many client connections to PgBouncer open (docs/benchmarks.md).
+    database_pool_size: int = Field(default=0, ge=0, le=100)
 
 
 class ServiceSettings(DatabaseSettings):
