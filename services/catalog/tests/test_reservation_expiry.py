@@ -50,7 +50,10 @@ async def setup_mug(client: httpx.AsyncClient, admin: dict[str, str], stock: int
 
 
 def sweep_failures() -> float:
-    return REGISTRY.get_sample_value("catalog_reservation_sweep_failures_total") or 0.0
+    failures = REGISTRY.get_sample_value(
+        "background_job_failures_total", {"job": "reservation-sweeper"}
+    )
+    return failures or 0.0
 
 
 async def make_overdue(db: asyncpg.Connection, *keys: str) -> None:

@@ -1,0 +1,55 @@
+"""Periodic background jobs that live as long as the app: sweepers, reconcilers.
+
+A job runs every `interval_seconds` in its own task. A failing round is logged and counted and
+the next round tries again (the database may be away for a moment). On shutdown the current
+round may finish, up to a deadline, and is cancelled after it: jobs must therefore keep every
+round in transactions that are safe to cut short.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from prometheus_client import Counter
+
+logger = logging.getLogger(__name__)
+
+JOB_FAILURES = Counter(
+    "background_job_failures_total", "Rounds of a periodic job that failed", ["job"]
+)
+
+
+async def _every(
+    interval_seconds: float, job: Callable[[], Awaitable[object]], name: str, stop: asyncio.Event
+) -> None:
+    while not stop.is_set():
+        try:
+            await job()
+        except Exception:
+            JOB_FAILURES.labels(name).inc()
+            logger.exception("periodic job failed; retrying next round", extra={"job": name})
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
+
+
+@asynccontextmanager
+async def run_periodically(
+    *,
+    name: str,
+    interval_seconds: float,
+    job: Callable[[], Awaitable[object]],
+    stop_timeout_seconds: float = 10.0,
+) -> AsyncIterator[None]:
+    """Run `job` every `interval_seconds` while the context is open."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(_every(interval_seconds, job, name, stop), name=name)
+    try:
+        yield
+    finally:
+        stop.set()
+        try:
+            await asyncio.wait_for(task, timeout=stop_timeout_seconds)
+        except TimeoutError:
+            logger.warning("periodic job did not stop in time; cancelled", extra={"job": name})
