@@ -20,6 +20,9 @@ class UsersSettings(ServiceSettings):
 
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
     refresh_token_ttl_seconds: int = Field(default=14 * 86_400, ge=300, le=365 * 86_400)
+    # Expired tokens and ended logins are deleted this long after they ended, every interval.
+    refresh_token_retention_seconds: int = Field(default=86_400, ge=0, le=365 * 86_400)
+    refresh_token_prune_interval_seconds: float = Field(default=3600, gt=0, le=86_400)
 
     # Argon2id cost: RFC 9106's second recommended option (64 MiB, 3 passes, 4 lanes), also
     # argon2-cffi's default. Changing them rehashes each password at its owner's next login.

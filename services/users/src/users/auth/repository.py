@@ -1,7 +1,8 @@
 import uuid
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, and_, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from users.auth.models import RefreshToken, RefreshTokenFamily
@@ -73,4 +74,27 @@ class RefreshTokenRepository:
             update(RefreshTokenFamily)
             .where(RefreshTokenFamily.user_id == user_id, RefreshTokenFamily.revoked_at.is_(None))
             .values(revoked_at=now, revoked_reason=reason)
+        )
+
+    async def delete_stale(self, *, cutoff: datetime) -> int:
+        """Tokens expired before `cutoff`; families revoked before it, or left with no token.
+
+        A used token is kept until it expires: presenting it again is how reuse is detected.
+        """
+        tokens = await self._session.execute(
+            delete(RefreshToken).where(RefreshToken.expires_at < cutoff)
+        )
+        families = await self._session.execute(
+            delete(RefreshTokenFamily).where(
+                or_(
+                    RefreshTokenFamily.revoked_at < cutoff,
+                    and_(
+                        RefreshTokenFamily.created_at < cutoff,
+                        ~exists().where(RefreshToken.family_id == RefreshTokenFamily.id),
+                    ),
+                )
+            )
+        )
+        return int(cast(CursorResult[Any], tokens).rowcount) + int(
+            cast(CursorResult[Any], families).rowcount
         )
