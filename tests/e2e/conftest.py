@@ -22,6 +22,7 @@ from testcontainers.core.wait_strategies import HealthcheckWaitStrategy, HttpWai
 
 from testing_kit.database_stack import SERVICES, pgbouncer_container, postgres_container
 from testing_kit.images import project_image
+from testing_kit.tokens import bearer
 
 MIGRATION_TIMEOUT_SECONDS = 120
 STARTUP_TIMEOUT_SECONDS = 120
@@ -194,7 +195,7 @@ class Customer:
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access_token}"}
+        return bearer(self.access_token)
 
 
 RegisterCustomer = Callable[[], Customer]
@@ -219,6 +220,11 @@ def admin_token(shop: Shop) -> str:
     assert exit_code == 0, output.decode(errors="replace")
     with httpx.Client(base_url=shop.gateway_url, timeout=30) as client:
         return _log_in(client, username, password)["access_token"]
+
+
+@pytest.fixture
+def admin_headers(admin_token: str) -> dict[str, str]:
+    return bearer(admin_token)
 
 
 @pytest.fixture

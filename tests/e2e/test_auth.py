@@ -7,6 +7,8 @@ import jwt
 import pytest
 from conftest import E2E_RATE_LIMIT_HEADER, E2E_SIGNING_KEY, Customer, RegisterCustomer
 
+from testing_kit.tokens import bearer
+
 USERS = "/api/users"
 
 
@@ -28,16 +30,14 @@ def test_register_login_me_refresh_reuse_and_logout(gateway: httpx.Client) -> No
     assert login.status_code == 200
     first = login.json()
 
-    me = gateway.get(f"{USERS}/me", headers={"Authorization": f"Bearer {first['access_token']}"})
+    me = gateway.get(f"{USERS}/me", headers=bearer(first["access_token"]))
     assert me.status_code == 200
     assert me.json()["id"] == registered.json()["id"]
 
     refreshed = _refresh(gateway, first["refresh_token"])
     assert refreshed.status_code == 200
     second = refreshed.json()
-    me_again = gateway.get(
-        f"{USERS}/me", headers={"Authorization": f"Bearer {second['access_token']}"}
-    )
+    me_again = gateway.get(f"{USERS}/me", headers=bearer(second["access_token"]))
     assert me_again.status_code == 200
 
     # The old refresh token is used up; presenting it again ends the whole login.
@@ -70,7 +70,7 @@ def test_the_first_admin_made_with_the_cli_manages_accounts(
     gateway: httpx.Client, admin_token: str, register_customer: RegisterCustomer
 ) -> None:
     customer = register_customer()
-    admin = {"Authorization": f"Bearer {admin_token}"}
+    admin = bearer(admin_token)
 
     found = gateway.get(f"{USERS}/admin/users", headers=admin, params={"search": customer.email})
     deactivated = gateway.post(f"{USERS}/admin/users/{customer.id}/deactivate", headers=admin)
@@ -151,11 +151,11 @@ def test_catalog_and_orders_accept_users_tokens_and_refuse_forged_ones(
     gateway: httpx.Client, register_customer: RegisterCustomer, admin_token: str
 ) -> None:
     customer = register_customer()
-    admin = {"Authorization": f"Bearer {admin_token}"}
+    admin = bearer(admin_token)
     # The admin's claims under the customer's signature: an attempt to escalate privileges.
     header, _, signature = customer.access_token.split(".")
     admin_claims = admin_token.split(".")[1]
-    forged = {"Authorization": f"Bearer {header}.{admin_claims}.{signature}"}
+    forged = bearer(f"{header}.{admin_claims}.{signature}")
 
     own_orders = gateway.get("/api/orders/orders", headers=customer.headers)
     catalog_admin = gateway.get("/api/catalog/reports/low-stock", headers=admin)

@@ -11,10 +11,6 @@ from conftest import RegisterCustomer
 Json = dict[str, Any]
 
 
-def admin_headers(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
 def word() -> str:
     """A word no other test's data contains (tests share one database)."""
@@ -22,15 +18,16 @@ def word() -> str:
 
 
 @pytest.fixture
-def catalog(gateway: httpx.Client, admin_token: str, word: str) -> Json:
+def catalog(gateway: httpx.Client, admin_headers: dict[str, str], word: str) -> Json:
     """Home > Lamps, with five lamps whose descriptions carry this test's word."""
-    admin = admin_headers(admin_token)
-    home = gateway.post("/api/catalog/categories", json={"name": f"Home {word}"}, headers=admin)
+    home = gateway.post(
+        "/api/catalog/categories", json={"name": f"Home {word}"}, headers=admin_headers
+    )
     assert home.status_code == 201, home.text
     lamps = gateway.post(
         "/api/catalog/categories",
         json={"name": f"Lamps {word}", "parent_id": home.json()["id"]},
-        headers=admin,
+        headers=admin_headers,
     )
     assert lamps.status_code == 201, lamps.text
     products = []
@@ -45,7 +42,7 @@ def catalog(gateway: httpx.Client, admin_token: str, word: str) -> Json:
                 "category_id": lamps.json()["id"],
                 "stock": 10,
             },
-            headers=admin,
+            headers=admin_headers,
         )
         assert created.status_code == 201, created.text
         products.append(created.json())
@@ -98,7 +95,7 @@ def test_search_results_page_through_the_gateway_without_repeats(
 
 
 def test_a_product_an_admin_creates_is_found_by_search(
-    gateway: httpx.Client, admin_token: str, catalog: Json
+    gateway: httpx.Client, admin_headers: dict[str, str], catalog: Json
 ) -> None:
     unique = "yx" + secrets.token_hex(4)
     created = gateway.post(
@@ -109,7 +106,7 @@ def test_a_product_an_admin_creates_is_found_by_search(
             "price": "49.00",
             "category_id": catalog["lamps"]["id"],
         },
-        headers=admin_headers(admin_token),
+        headers=admin_headers,
     )
 
     found = gateway.get("/api/catalog/products", params={"q": unique})
@@ -120,13 +117,11 @@ def test_a_product_an_admin_creates_is_found_by_search(
 
 
 def test_admins_see_where_the_units_are(
-    gateway: httpx.Client, admin_token: str, catalog: Json
+    gateway: httpx.Client, admin_headers: dict[str, str], catalog: Json
 ) -> None:
     product = catalog["products"][0]
 
-    response = gateway.get(
-        f"/api/catalog/products/{product['id']}/stock", headers=admin_headers(admin_token)
-    )
+    response = gateway.get(f"/api/catalog/products/{product['id']}/stock", headers=admin_headers)
 
     assert response.status_code == 200
     assert response.json() == {

@@ -15,6 +15,8 @@ import httpx
 import pytest
 from conftest import SERVICE_ENVIRONMENT, Customer, RegisterCustomer, Shop
 
+from testing_kit.waiting import eventually_sync
+
 Json = dict[str, Any]
 ORDERS = "/api/orders/orders"
 # A placement ends at orders' catalog call deadline at the latest (retries included).
@@ -23,29 +25,14 @@ CATALOG_DOWN_BOUND_SECONDS = (
 )
 
 
-def _eventually(condition: Callable[[], bool], *, within_seconds: float) -> bool:
-    """Poll until `condition` holds or the time is up (gently: the gateway rate-limits)."""
-    deadline = time.monotonic() + within_seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.25)
-    return condition()
-
-
 @pytest.fixture
-def admin(admin_token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {admin_token}"}
-
-
-@pytest.fixture
-def new_product(gateway: httpx.Client, admin: dict[str, str]) -> Callable[..., Json]:
+def new_product(gateway: httpx.Client, admin_headers: dict[str, str]) -> Callable[..., Json]:
     """A product in a category of its own, created through catalog's admin API."""
 
     def create(*, stock: int, price: str = "12.50") -> Json:
         suffix = secrets.token_hex(4)
         category = gateway.post(
-            "/api/catalog/categories", json={"name": f"E2E shelf {suffix}"}, headers=admin
+            "/api/catalog/categories", json={"name": f"E2E shelf {suffix}"}, headers=admin_headers
         )
         assert category.status_code == 201, category.text
         product = gateway.post(
@@ -57,7 +44,7 @@ def new_product(gateway: httpx.Client, admin: dict[str, str]) -> Callable[..., J
                 "category_id": category.json()["id"],
                 "stock": stock,
             },
-            headers=admin,
+            headers=admin_headers,
         )
         assert product.status_code == 201, product.text
         body: Json = {**product.json(), "category_slug": category.json()["slug"]}
@@ -67,11 +54,15 @@ def new_product(gateway: httpx.Client, admin: dict[str, str]) -> Callable[..., J
 
 
 @pytest.fixture
-def stock_of(gateway: httpx.Client, admin: dict[str, str]) -> Callable[[Json], tuple[int, ...]]:
+def stock_of(
+    gateway: httpx.Client, admin_headers: dict[str, str]
+) -> Callable[[Json], tuple[int, ...]]:
     """(available, held, committed) as catalog accounts them."""
 
     def levels(product: Json) -> tuple[int, ...]:
-        response = gateway.get(f"/api/catalog/products/{product['id']}/stock", headers=admin)
+        response = gateway.get(
+            f"/api/catalog/products/{product['id']}/stock", headers=admin_headers
+        )
         assert response.status_code == 200, response.text
         body = response.json()
         return body["available"], body["held"], body["committed"]
@@ -107,7 +98,7 @@ def _move(gateway: httpx.Client, headers: dict[str, str], order: Json, action: s
 def test_the_journey_from_browsing_to_delivery(
     gateway: httpx.Client,
     register_customer: RegisterCustomer,
-    admin: dict[str, str],
+    admin_headers: dict[str, str],
     new_product: Callable[..., Json],
     stock_of: Callable[[Json], tuple[int, ...]],
 ) -> None:
@@ -130,7 +121,7 @@ def test_the_journey_from_browsing_to_delivery(
     assert (kept["lines"][0]["sku"], kept["lines"][0]["unit_price"]) == (product["sku"], "12.50")
     assert stock_of(product) == (7, 3, 0)
     for action, status in [("confirm", "confirmed"), ("ship", "shipped"), ("deliver", "delivered")]:
-        assert _move(gateway, admin, kept, action)["status"] == status
+        assert _move(gateway, admin_headers, kept, action)["status"] == status
     assert stock_of(product) == (7, 0, 3)
 
     history = gateway.get(f"{ORDERS}/{kept['id']}", headers=customer.headers).json()["history"]
@@ -243,7 +234,7 @@ def test_catalog_down_is_a_quick_503_and_nothing_is_lost(
         retry = _place(gateway, customer, product, 1, idempotency_key="while-down")
         return retry.status_code == 201
 
-    assert _eventually(placed_again, within_seconds=60)
+    assert eventually_sync(placed_again, within_seconds=60)
     assert stock_of(product) == (2, 3, 0)
     statuses = [
         order["status"] for order in gateway.get(ORDERS, headers=customer.headers).json()["items"]
@@ -266,4 +257,4 @@ def _restart_catalog(shop: Shop, gateway: httpx.Client) -> None:
             "catalog": "ok"
         }
 
-    assert _eventually(healthy, within_seconds=90), "catalog did not come back"
+    assert eventually_sync(healthy, within_seconds=90), "catalog did not come back"

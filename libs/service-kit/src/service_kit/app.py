@@ -3,10 +3,11 @@
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
 from service_kit.auth import JwksSource, TokenVerifier, http_jwks_source
-from service_kit.database import Database, create_database_engine
+from service_kit.database import Database
 from service_kit.health import DependencyProbe, health_router
 from service_kit.http_client import create_service_client
 from service_kit.observability import RequestMiddleware, configure_logging, metrics_endpoint
@@ -44,18 +45,17 @@ def create_service_app(
 
     @asynccontextmanager
     async def service_lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.database = Database(
-            create_database_engine(
-                settings.database_url,
-                connect_timeout_seconds=settings.database_connect_timeout_seconds,
-                pool_size=settings.database_pool_size,
+        app.state.database = Database.from_settings(settings)
+        # Only services that verify against users' JWKS over HTTP need a client for it.
+        jwks_client: httpx.AsyncClient | None = None
+        keys = jwks_source
+        if keys is None:
+            jwks_client = create_service_client(
+                "", connect_timeout_seconds=2.0, read_timeout_seconds=3.0
             )
-        )
-        jwks_client = create_service_client(
-            "", connect_timeout_seconds=2.0, read_timeout_seconds=3.0
-        )
+            keys = http_jwks_source(jwks_client, settings.jwks_url)
         app.state.token_verifier = TokenVerifier(
-            jwks_source=jwks_source or http_jwks_source(jwks_client, settings.jwks_url),
+            jwks_source=keys,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             min_refetch_interval_seconds=settings.jwks_min_refetch_interval_seconds,
@@ -67,7 +67,8 @@ def create_service_app(
                 await app.state.token_verifier.refresh_keys()
                 yield
         finally:
-            await jwks_client.aclose()
+            if jwks_client is not None:
+                await jwks_client.aclose()
             await app.state.database.dispose()
 
     app = FastAPI(

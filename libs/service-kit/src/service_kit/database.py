@@ -7,6 +7,7 @@ from uuid import uuid4
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, func, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.pool import NullPool
+
+from service_kit.settings import DatabaseSettings
 
 # Stable constraint names, so migrations can refer to them and autogenerate stays quiet.
 NAMING_CONVENTION = {
@@ -76,6 +79,16 @@ class Database:
         self.engine = engine
         self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
 
+    @classmethod
+    def from_settings(cls, settings: DatabaseSettings) -> "Database":
+        return cls(
+            create_database_engine(
+                settings.database_url,
+                connect_timeout_seconds=settings.database_connect_timeout_seconds,
+                pool_size=settings.database_pool_size,
+            )
+        )
+
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
@@ -112,3 +125,13 @@ class TimestampedMixin:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+
+def violated_constraint(error: IntegrityError) -> str | None:
+    """The name of the constraint a failed statement violated, to turn races into precise 409s.
+
+    SQLAlchemy wraps asyncpg's exception, which names the constraint.
+    """
+    cause = error.orig.__cause__ if error.orig is not None else None
+    name = getattr(cause, "constraint_name", None)
+    return name if isinstance(name, str) else None

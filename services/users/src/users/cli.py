@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from pydantic import TypeAdapter, ValidationError
 
-from service_kit.database import Database, create_database_engine
+from service_kit.database import Database
 from service_kit.problems import ProblemError
 from users.accounts import service as accounts_service
 from users.accounts.models import Role
@@ -42,12 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 async def _create_admin(
     settings: UsersSettings, *, email: str, username: str, password: str, full_name: str | None
 ) -> str:
-    database = Database(
-        create_database_engine(
-            settings.database_url,
-            connect_timeout_seconds=settings.database_connect_timeout_seconds,
-        )
-    )
+    database = Database.from_settings(settings)
     try:
         async with database.sessionmaker() as session, session.begin():
             user = await accounts_service.register(

@@ -26,7 +26,6 @@ from catalog.categories.schemas import (
     CategoryRef,
     CategoryUpdate,
 )
-from catalog.database_errors import violated_constraint
 from catalog.pagination import (
     Page,
     cursor_str,
@@ -36,6 +35,7 @@ from catalog.pagination import (
     query_digest,
 )
 from catalog.slugs import next_free_slug, parse_ref, slug_from_name
+from service_kit.database import violated_constraint
 
 _LIST_DIGEST = query_digest(resource="categories")
 

@@ -14,8 +14,9 @@ from pydantic import (
 )
 
 from catalog.categories.schemas import CategoryRef, Description
-from catalog.money import Money, Price, PriceBound
+from catalog.money import Price, PriceBound
 from catalog.slugs import check_slug
+from service_kit.money import Money
 
 SLUG_MAX_LENGTH = 220
 MAX_INITIAL_STOCK = 1_000_000

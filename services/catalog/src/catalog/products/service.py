@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.categories.models import Category
 from catalog.categories.repository import CategoryRepository
-from catalog.database_errors import violated_constraint
 from catalog.pagination import (
     Page,
     cursor_datetime,
@@ -44,6 +43,7 @@ from catalog.products.schemas import (
 from catalog.slugs import next_free_slug, parse_ref, slug_from_name
 from catalog.stock.models import StockMovementKind
 from catalog.stock.repository import StockRepository
+from service_kit.database import violated_constraint
 
 
 async def list_products(*, session: AsyncSession, query: ProductQuery) -> Page[ProductOut]:

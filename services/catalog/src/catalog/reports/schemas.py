@@ -2,7 +2,7 @@ import uuid
 
 from pydantic import BaseModel, Field
 
-from catalog.money import Money
+from service_kit.money import Money
 
 
 class LowStockProduct(BaseModel):

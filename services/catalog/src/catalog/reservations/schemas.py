@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from catalog.money import Money
 from catalog.reservations.models import ReservationStatus
+from service_kit.money import Money
 
 KEY_PATTERN = r"^[A-Za-z0-9._:-]+$"
 MAX_LINES = 50

@@ -4,7 +4,7 @@ import asyncio
 import logging
 
 from catalog.seed.loader import load_demo_catalog
-from service_kit.database import Database, create_database_engine
+from service_kit.database import Database
 from service_kit.observability import configure_logging
 from service_kit.settings import DatabaseSettings
 
@@ -13,12 +13,7 @@ logger = logging.getLogger("catalog.seed")
 
 async def main() -> None:
     settings = DatabaseSettings()
-    database = Database(
-        create_database_engine(
-            settings.database_url,
-            connect_timeout_seconds=settings.database_connect_timeout_seconds,
-        )
-    )
+    database = Database.from_settings(settings)
     try:
         async with database.sessionmaker() as session, session.begin():
             report = await load_demo_catalog(session)

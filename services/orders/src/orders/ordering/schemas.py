@@ -1,9 +1,10 @@
 import uuid
 from datetime import datetime
-from decimal import Decimal
-from typing import Annotated, Literal, Self
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from service_kit.money import Money
 
 # Catalog's limits for one reservation (docs/contracts/catalog-internal-api.md).
 MAX_LINES = 50
@@ -15,13 +16,6 @@ DEFAULT_PAGE_SIZE = 20
 # Visible ASCII, as HTTP header values are; long enough for a UUID or a client's own scheme.
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
 
-
-def _money_text(amount: Decimal) -> str:
-    return str(amount.quantize(Decimal("0.01")))
-
-
-# Money is Decimal in Python and a string with two places in JSON, never a float.
-Money = Annotated[Decimal, PlainSerializer(_money_text, return_type=str, when_used="json")]
 
 # The statuses anyone ever sees; `placing` is internal (see docs/orders.md).
 VisibleStatus = Literal["pending", "confirmed", "shipped", "delivered", "cancelled"]

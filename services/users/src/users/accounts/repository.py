@@ -5,17 +5,11 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service_kit.database import violated_constraint
 from users.accounts.errors import EmailTaken, UsernameTaken
 from users.accounts.models import User
 
 _CONSTRAINT_ERRORS = {"uq_users_email": EmailTaken, "uq_users_lower_username": UsernameTaken}
-
-
-def _violated_constraint(error: IntegrityError) -> str | None:
-    # SQLAlchemy wraps the driver's error; asyncpg's names the constraint.
-    driver_error = getattr(error.orig, "orig", None)
-    name = getattr(driver_error, "constraint_name", None)
-    return name if isinstance(name, str) else None
 
 
 def _escape_like(term: str) -> str:
@@ -36,7 +30,7 @@ class UserRepository:
         try:
             await self._session.flush()
         except IntegrityError as error:
-            problem = _CONSTRAINT_ERRORS.get(_violated_constraint(error) or "")
+            problem = _CONSTRAINT_ERRORS.get(violated_constraint(error) or "")
             if problem is None:
                 raise
             # `from None`: the chained database error would carry the row, hash included.
