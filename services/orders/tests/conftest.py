@@ -1,7 +1,5 @@
-import asyncio
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,13 +142,3 @@ async def place(
         json={"lines": [{"product_id": str(p), "quantity": q} for p, q in lines]},
         headers=headers,
     )
-
-
-async def eventually(condition: Callable[[], Awaitable[bool]], *, within_seconds: float) -> bool:
-    """Poll `condition` until it holds or the time is up; never a blind sleep."""
-    deadline = time.monotonic() + within_seconds
-    while time.monotonic() < deadline:
-        if await condition():
-            return True
-        await asyncio.sleep(0.05)
-    return await condition()

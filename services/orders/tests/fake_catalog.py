@@ -115,6 +115,7 @@ class FakeCatalog:
 
     def stock(self, product_id: uuid.UUID) -> tuple[int, int, int]:
         """(available, held, committed)."""
+        self.sweep()
         product = self.products[product_id]
         return product.available, product.held, product.committed
 
@@ -133,6 +134,13 @@ class FakeCatalog:
             self.products[product_id].held -= quantity
             self.products[product_id].available += quantity
         reservation.status = "expired"
+
+    def sweep(self) -> None:
+        """What catalog's expiry sweeper does, done whenever the fake is used or looked at."""
+        now = datetime.now(UTC)
+        for reservation in self.reservations.values():
+            if reservation.status == "held" and reservation.expires_at <= now:
+                self.expire(reservation.key)
 
     def _build_app(self) -> FastAPI:
         app = FastAPI()
@@ -160,13 +168,6 @@ class FakeCatalog:
         @app.post("/internal/reservations/{key}/release")
         async def release(key: str) -> JSONResponse:
             return self._release(key)
-
-        @app.get("/internal/reservations/{key}")
-        async def read(key: str) -> JSONResponse:
-            reservation = self.reservations.get(key)
-            if reservation is None:
-                return _problem(404, "reservation-not-found")
-            return JSONResponse(reservation.body())
 
         return app
 
@@ -273,6 +274,7 @@ class _FaultyTransport(httpx.AsyncBaseTransport):
         self._catalog.calls.append(
             Call(request.method, request.url.path, request.headers.get("authorization"), body)
         )
+        self._catalog.sweep()
         fault = self._due_fault(request)
         if fault is None:
             return await self._app.handle_async_request(request)

@@ -2,8 +2,8 @@
 
 Orders' own client and its own models of catalog's payloads talk to catalog's real internal
 API here, so a change on either side that breaks docs/contracts/catalog-internal-api.md fails
-this file. The fake catalog the other tests use keeps the same contract; these tests are what
-keeps the fake honest.
+this file. Every client test runs twice, against the real catalog and against the fake catalog
+the other tests use, with the same assertions: that is what keeps the fake honest.
 """
 
 import uuid
@@ -14,7 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import SERVICE_DIR, SERVICE_KEY, Actor, eventually, place
+from conftest import SERVICE_DIR, SERVICE_KEY, Actor, place
+from fake_catalog import FakeCatalog
 from fastapi import FastAPI
 from pydantic import SecretStr
 
@@ -27,6 +28,7 @@ from orders.settings import OrdersSettings
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import migrate_to_head, serve, truncate_schema
 from testing_kit.tokens import SigningKey, bearer
+from testing_kit.waiting import eventually
 
 CATALOG_DIR = SERVICE_DIR.parent / "catalog"
 Json = dict[str, Any]
@@ -61,10 +63,27 @@ async def catalog_public(catalog_app: FastAPI) -> AsyncIterator[httpx.AsyncClien
         yield client
 
 
+@pytest.fixture(params=["real-catalog", "fake-catalog"])
+def real(request: pytest.FixtureRequest) -> bool:
+    """Which catalog the client tests talk to: the real app, or tests/fake_catalog.py."""
+    return bool(request.param == "real-catalog")
+
+
 @pytest.fixture
-async def catalog(settings: OrdersSettings, catalog_app: FastAPI) -> AsyncIterator[CatalogClient]:
-    """Orders' client of the real catalog."""
-    client = create_catalog_client(settings, transport=httpx.ASGITransport(app=catalog_app))
+def catalog_transport(
+    real: bool, request: pytest.FixtureRequest, fake_catalog: FakeCatalog
+) -> httpx.AsyncBaseTransport:
+    if real:
+        return httpx.ASGITransport(app=request.getfixturevalue("catalog_app"))
+    return fake_catalog.transport
+
+
+@pytest.fixture
+async def catalog(
+    settings: OrdersSettings, catalog_transport: httpx.AsyncBaseTransport
+) -> AsyncIterator[CatalogClient]:
+    """Orders' client of the catalog under test."""
+    client = create_catalog_client(settings, transport=catalog_transport)
     yield client
     await client.aclose()
 
@@ -75,7 +94,7 @@ def catalog_admin(signing_key: SigningKey) -> dict[str, str]:
 
 
 @pytest.fixture
-def new_product(
+def real_new_product(
     catalog_public: httpx.AsyncClient, catalog_admin: dict[str, str]
 ) -> Callable[..., Awaitable[Json]]:
     async def create(*, stock: int = 10, price: str = "12.50", **fields: Any) -> Json:
@@ -104,7 +123,7 @@ def new_product(
 
 
 @pytest.fixture
-def stock_of(
+def real_stock_of(
     catalog_public: httpx.AsyncClient, catalog_admin: dict[str, str]
 ) -> Callable[[Json], Awaitable[tuple[int, int, int]]]:
     async def levels(product: Json) -> tuple[int, int, int]:
@@ -116,6 +135,40 @@ def stock_of(
         return body["available"], body["held"], body["committed"]
 
     return levels
+
+
+@pytest.fixture
+def new_product(
+    real: bool, request: pytest.FixtureRequest, fake_catalog: FakeCatalog
+) -> Callable[..., Awaitable[Json]]:
+    if real:
+        creator: Callable[..., Awaitable[Json]] = request.getfixturevalue("real_new_product")
+        return creator
+
+    async def create(
+        *, stock: int = 10, price: str = "12.50", is_active: bool = True, **_: Any
+    ) -> Json:
+        product_id = fake_catalog.add_product(stock=stock, price=price, active=is_active)
+        product = fake_catalog.products[product_id]
+        return {"id": str(product_id), "sku": product.sku, "name": product.name}
+
+    return create
+
+
+@pytest.fixture
+def stock_of(
+    real: bool, request: pytest.FixtureRequest, fake_catalog: FakeCatalog
+) -> Callable[[Json], Awaitable[tuple[int, int, int]]]:
+    if real:
+        levels: Callable[[Json], Awaitable[tuple[int, int, int]]] = request.getfixturevalue(
+            "real_stock_of"
+        )
+        return levels
+
+    async def fake_levels(product: Json) -> tuple[int, int, int]:
+        return fake_catalog.stock(uuid.UUID(product["id"]))
+
+    return fake_levels
 
 
 def _lines(product: Json, quantity: int) -> list[RequestedLine]:
@@ -267,11 +320,11 @@ async def test_an_expired_hold_cannot_be_committed_and_releases_as_expired(
 
 
 async def test_a_wrong_service_key_is_refused(
-    settings: OrdersSettings, catalog_app: FastAPI
+    settings: OrdersSettings, catalog_transport: httpx.AsyncBaseTransport
 ) -> None:
     impostor = create_catalog_client(
         settings.model_copy(update={"catalog_service_key": SecretStr("not-the-orders-key")}),
-        transport=httpx.ASGITransport(app=catalog_app),
+        transport=catalog_transport,
     )
     try:
         with pytest.raises(errors.CatalogUnavailable, match="401"):
@@ -284,11 +337,12 @@ async def test_orders_places_confirms_and_cancels_against_the_real_catalog(
     serve_orders: Callable[..., Any],
     settings: OrdersSettings,
     catalog_app: FastAPI,
-    new_product: Any,
-    stock_of: Any,
+    real_new_product: Any,
+    real_stock_of: Any,
     customer: Actor,
     admin: Actor,
 ) -> None:
+    new_product, stock_of = real_new_product, real_stock_of
     product = await new_product(stock=10, price="4.25")
     mug = uuid.UUID(product["id"])
     async with serve_orders(

@@ -7,13 +7,14 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Actor, eventually, place
+from conftest import Actor, place
 from fake_catalog import FakeCatalog, Fault
 
 from orders.catalog.client import CatalogClient, create_catalog_client
 from orders.reconciliation.service import resolve_abandoned_placements
 from orders.settings import OrdersSettings
-from service_kit.database import Database, create_database_engine
+from service_kit.database import Database
+from testing_kit.waiting import eventually
 
 Resolve = Callable[..., Awaitable[int]]
 
@@ -32,7 +33,7 @@ async def resolve(
     settings: OrdersSettings, catalog_client: CatalogClient
 ) -> AsyncIterator[Resolve]:
     """One reconciliation round, as the background task runs it (any age by default)."""
-    database = Database(create_database_engine(settings.database_url, connect_timeout_seconds=5))
+    database = Database.from_settings(settings)
 
     async def run(older_than: timedelta = timedelta(0)) -> int:
         return await resolve_abandoned_placements(

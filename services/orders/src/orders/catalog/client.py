@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import stamina
@@ -118,21 +118,11 @@ class CatalogClient:
 
     async def commit(self, *, key: str) -> Reservation:
         """Turn the hold into a sale (idempotent)."""
-        response = await self._call("POST", f"{RESERVATIONS_PATH}/{key}/commit")
-        if response.status_code == httpx.codes.OK:
-            return self._reservation(response)
-        problem = _problem(response)
-        self._raise_reservation_state(response, problem)
-        raise self._unexpected(response, problem)
+        return await self._settle(key, "commit")
 
     async def release(self, *, key: str) -> Reservation:
         """Give the stock back (idempotent); an expired hold answers with status `expired`."""
-        response = await self._call("POST", f"{RESERVATIONS_PATH}/{key}/release")
-        if response.status_code == httpx.codes.OK:
-            return self._reservation(response)
-        problem = _problem(response)
-        self._raise_reservation_state(response, problem)
-        raise self._unexpected(response, problem)
+        return await self._settle(key, "release")
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -164,8 +154,12 @@ class CatalogClient:
             logger.error("catalog sent a reservation orders cannot read", exc_info=True)
             raise CatalogUnavailable("catalog's answer does not match the contract") from error
 
-    @staticmethod
-    def _raise_reservation_state(response: httpx.Response, problem: _Problem) -> None:
+    async def _settle(self, key: str, action: Literal["commit", "release"]) -> Reservation:
+        """Commit or release: one answer shape, one set of reservation-state refusals."""
+        response = await self._call("POST", f"{RESERVATIONS_PATH}/{key}/{action}")
+        if response.status_code == httpx.codes.OK:
+            return self._reservation(response)
+        problem = _problem(response)
         if response.status_code == httpx.codes.NOT_FOUND and problem.code == (
             "reservation-not-found"
         ):
@@ -175,6 +169,7 @@ class CatalogClient:
                 raise ReservationExpired(problem.code)
             if problem.code == "illegal-reservation-transition":
                 raise ReservationNotHeld(problem.code)
+        raise self._unexpected(response, problem)
 
     @staticmethod
     def _unexpected(response: httpx.Response, problem: _Problem) -> CatalogUnavailable:

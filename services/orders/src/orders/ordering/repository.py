@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from orders.ordering.models import Order, OrderStatus
 
@@ -68,12 +69,18 @@ async def find_by_idempotency_key(
 
 async def lock_placement(session: AsyncSession, *, order_id: uuid.UUID) -> Order | None:
     """The placeholder, locked, if it is still placing (the reconciler may have taken it)."""
-    statement = _with_details(
+    statement = (
         select(Order)
         .where(Order.id == order_id, Order.status == OrderStatus.PLACING.value)
         .with_for_update(of=Order)
     )
-    return (await session.execute(statement)).scalar_one_or_none()
+    order = (await session.execute(statement)).scalar_one_or_none()
+    if order is not None:
+        # A placeholder has no lines or history: only completing it (under this lock) adds
+        # them. Mark both loaded and empty rather than select rows that cannot exist.
+        set_committed_value(order, "lines", [])
+        set_committed_value(order, "history", [])
+    return order
 
 
 async def claim_stale_placement(
