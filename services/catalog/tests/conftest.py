@@ -15,6 +15,8 @@ from testing_kit.tokens import SigningKey, bearer
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 ORDERS_KEY = "orders-test-service-key"
+# How long `eventually` waits for a condition before the test fails.
+DEADLINE_SECONDS = 10.0
 
 
 @pytest.fixture(scope="session")
@@ -132,3 +134,12 @@ async def stock_of(client: httpx.AsyncClient, admin: dict[str, str], product: Js
     assert response.status_code == 200, response.text
     body: Json = response.json()
     return body
+
+
+async def make_overdue(db: asyncpg.Connection, *keys: str) -> None:
+    """Move reservations' expiry into the past: the clock is the one thing not waited for."""
+    await db.execute(
+        "UPDATE catalog.reservations SET expires_at = now() - interval '1 second'"
+        " WHERE key = ANY($1::text[])",
+        list(keys),
+    )

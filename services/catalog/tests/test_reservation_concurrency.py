@@ -15,7 +15,9 @@ from typing import Any
 
 import asyncpg
 import httpx
-from conftest import stock_of
+from conftest import DEADLINE_SECONDS, make_overdue, stock_of
+
+from testing_kit.waiting import eventually
 
 Json = dict[str, Any]
 CreateCategory = Callable[..., Awaitable[Json]]
@@ -205,7 +207,7 @@ async def test_reserve_commit_release_and_expiry_racing_keep_every_unit(
         for move in moves:
             await asyncio.sleep(rng.random() / 50)
             if move == "expire":
-                await make_overdue(key)
+                await make_overdue_alone(key)
                 continue
             moved = await client.post(f"/internal/reservations/{key}/{move}", headers=orders)
             statuses[moved.status_code] += 1
@@ -213,13 +215,9 @@ async def test_reserve_commit_release_and_expiry_racing_keep_every_unit(
             if fate == "late":
                 assert moved.json()["code"] == "reservation-expired"
 
-    async def make_overdue(key: str) -> None:
+    async def make_overdue_alone(key: str) -> None:
         async with overdue_lock:
-            await db.execute(
-                "UPDATE catalog.reservations SET expires_at = now() - interval '1 second'"
-                " WHERE key = $1",
-                key,
-            )
+            await make_overdue(db, key)
 
     overdue_lock = asyncio.Lock()  # one asyncpg connection serves one query at a time
     started = time.perf_counter()
@@ -233,10 +231,7 @@ async def test_reserve_commit_release_and_expiry_racing_keep_every_unit(
         )
         return bool(left == 0)
 
-    deadline = time.monotonic() + 10
-    while not await nothing_overdue_left():
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.05)
+    assert await eventually(nothing_overdue_left, within_seconds=DEADLINE_SECONDS)
 
     assert all(status < 500 for status in statuses)
     assert statuses[201] > 0

@@ -2,34 +2,24 @@
 sweepers running."""
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
 import httpx
-from conftest import stock_of
+import pytest
+from conftest import DEADLINE_SECONDS, make_overdue, stock_of
 from prometheus_client import REGISTRY
 
 from catalog.main import create_app
+from catalog.reservations import expiry
 from catalog.reservations.service import expire_overdue_reservations
 from catalog.settings import CatalogSettings
-from service_kit.database import Database, create_database_engine
+from service_kit.database import Database
 from testing_kit.fixtures import serve
 from testing_kit.tokens import SigningKey
+from testing_kit.waiting import eventually
 
 Json = dict[str, Any]
-CreateCategory = Callable[..., Awaitable[Json]]
-CreateProduct = Callable[..., Awaitable[Json]]
-DEADLINE_SECONDS = 10.0
-
-
-async def eventually(check: Callable[[], Awaitable[bool]]) -> None:
-    """Poll until `check` holds, failing after a deadline."""
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while not await check():
-        assert time.monotonic() < deadline, "condition not reached before the deadline"
-        await asyncio.sleep(0.05)
 
 
 async def setup_mug(client: httpx.AsyncClient, admin: dict[str, str], stock: int) -> Json:
@@ -56,14 +46,6 @@ def sweep_failures() -> float:
     return failures or 0.0
 
 
-async def make_overdue(db: asyncpg.Connection, *keys: str) -> None:
-    await db.execute(
-        "UPDATE catalog.reservations SET expires_at = now() - interval '1 second'"
-        " WHERE key = ANY($1::text[])",
-        list(keys),
-    )
-
-
 async def test_overdue_held_stock_comes_back_by_itself(
     sweeping_client: httpx.AsyncClient,
     admin: dict[str, str],
@@ -85,7 +67,7 @@ async def test_overdue_held_stock_comes_back_by_itself(
         response = await client.get("/internal/reservations/forgotten", headers=orders)
         return bool(response.json()["status"] == "expired")
 
-    await eventually(forgotten_expired)
+    assert await eventually(forgotten_expired, within_seconds=DEADLINE_SECONDS)
 
     assert await stock_of(client, admin, mug) == {
         "product_id": mug["id"],
@@ -108,7 +90,7 @@ async def test_a_reservation_with_a_one_second_ttl_expires_without_help(
 ) -> None:
     client = sweeping_client
     mug = await setup_mug(client, admin, stock=3)
-    await client.post(
+    reserved = await client.post(
         "/internal/reservations",
         json={
             "key": "brief",
@@ -117,11 +99,12 @@ async def test_a_reservation_with_a_one_second_ttl_expires_without_help(
         },
         headers=orders,
     )
+    assert reserved.status_code == 201  # else the stock was never away
 
     async def stock_is_back() -> bool:
         return bool((await stock_of(client, admin, mug))["available"] == 3)
 
-    await eventually(stock_is_back)
+    assert await eventually(stock_is_back, within_seconds=DEADLINE_SECONDS)
 
 
 async def test_sweepers_side_by_side_expire_each_reservation_exactly_once(
@@ -144,7 +127,7 @@ async def test_sweepers_side_by_side_expire_each_reservation_exactly_once(
         )
     )
     await make_overdue(db, *keys)
-    database = Database(create_database_engine(settings.database_url, connect_timeout_seconds=5))
+    database = Database.from_settings(settings)
 
     async def replica() -> int:
         """One replica's sweeper: small batches until nothing is left for it."""
@@ -173,8 +156,17 @@ async def test_sweepers_side_by_side_expire_each_reservation_exactly_once(
 
 
 async def test_the_sweeper_stops_with_the_app(
-    settings: CatalogSettings, signing_key: SigningKey
+    settings: CatalogSettings, signing_key: SigningKey, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    rounds = 0
+    sweep = expiry.sweep_expired_reservations
+
+    async def counted_sweep(**arguments: Any) -> int:
+        nonlocal rounds
+        rounds += 1
+        return await sweep(**arguments)
+
+    monkeypatch.setattr(expiry, "sweep_expired_reservations", counted_sweep)
     app = create_app(
         settings.model_copy(update={"reservation_sweep_interval_seconds": 0.01}),
         jwks_source=signing_key.jwks_source,
@@ -183,7 +175,11 @@ async def test_the_sweeper_stops_with_the_app(
     async with serve(app):
         running = [task for task in asyncio.all_tasks() if task.get_name() == "reservation-sweeper"]
         assert len(running) == 1
-        await asyncio.sleep(0.05)  # let it sweep a few rounds
+
+        async def swept_a_few_rounds() -> bool:
+            return rounds >= 3
+
+        assert await eventually(swept_a_few_rounds, within_seconds=DEADLINE_SECONDS)
 
     assert running[0].done()
     assert not running[0].cancelled()
@@ -208,7 +204,7 @@ async def test_the_sweeper_outlives_an_unreachable_database(
         async def failed_twice_more() -> bool:
             return sweep_failures() >= failures_before + 2
 
-        await eventually(failed_twice_more)
+        assert await eventually(failed_twice_more, within_seconds=DEADLINE_SECONDS)
         alive = await client.get("/api/catalog/healthz")
 
     assert alive.status_code == 200

@@ -6,11 +6,11 @@ import httpx
 from catalog.seed.demo_catalog import CATEGORIES, PRODUCTS
 from catalog.seed.loader import load_demo_catalog
 from catalog.settings import CatalogSettings
-from service_kit.database import Database, create_database_engine
+from service_kit.database import Database
 
 
 async def seed(settings: CatalogSettings) -> tuple[int, int]:
-    database = Database(create_database_engine(settings.database_url, connect_timeout_seconds=5))
+    database = Database.from_settings(settings)
     try:
         async with database.sessionmaker() as session, session.begin():
             report = await load_demo_catalog(session)

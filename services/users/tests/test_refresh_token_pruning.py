@@ -9,7 +9,7 @@ import httpx
 import pytest
 from conftest import API, NewAccount
 
-from service_kit.database import Database, create_database_engine
+from service_kit.database import Database
 from users.auth.pruning import prune_refresh_tokens
 from users.settings import UsersSettings
 
@@ -18,7 +18,7 @@ DAY = timedelta(days=1)
 
 @pytest.fixture
 async def users_database(settings: UsersSettings) -> AsyncIterator[Database]:
-    database = Database(create_database_engine(settings.database_url, connect_timeout_seconds=5))
+    database = Database.from_settings(settings)
     yield database
     await database.dispose()
 
