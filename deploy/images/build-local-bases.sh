@@ -4,11 +4,11 @@
 #
 #   deploy/images/build-local-bases.sh [--rebuild] [debian|python|postgres|nginx ...]
 #
-# Images (all FROM shop-local/debian:bookworm, built with the legacy builder):
-#   shop-local/debian:bookworm       debootstrap minbase + host CA bundle
-#   shop-local/python:3.11-bookworm  Debian python3 + venv ("python" on PATH)
-#   shop-local/postgres:15-bookworm  Debian postgresql-15 + official-style entrypoint
-#   shop-local/nginx:bookworm        Debian nginx, official-style layout
+# Images (all FROM shop-local/debian:trixie, built with the legacy builder):
+#   shop-local/debian:trixie       debootstrap minbase + host CA bundle
+#   shop-local/python:3.13-trixie  Debian python3 + venv ("python" on PATH)
+#   shop-local/postgres:17-trixie  Debian postgresql-17 + official-style entrypoint
+#   shop-local/nginx:trixie        Debian nginx, official-style layout
 #
 # Without names, all four are built. Images that already exist are skipped
 # unless --rebuild is given. debian is always built first when missing.
@@ -29,16 +29,16 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 DEBIAN_SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 HOST_CA_BUNDLE="${HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
-SUITE=bookworm
+SUITE=trixie
 
 P="${LOCAL_IMAGE_PREFIX:-shop-local}"
-DEBIAN_TAG="$P/debian:bookworm"
-ROOTFS_TAG="$P/debian-rootfs:bookworm"   # intermediate, untagged afterwards
+DEBIAN_TAG="$P/debian:trixie"
+ROOTFS_TAG="$P/debian-rootfs:trixie"   # intermediate, untagged afterwards
 declare -A TAGS=(
     [debian]="$DEBIAN_TAG"
-    [python]="$P/python:3.11-bookworm"
-    [postgres]="$P/postgres:15-bookworm"
-    [nginx]="$P/nginx:bookworm"
+    [python]="$P/python:3.13-trixie"
+    [postgres]="$P/postgres:17-trixie"
+    [nginx]="$P/nginx:trixie"
 )
 ORDER=(debian python postgres nginx)
 

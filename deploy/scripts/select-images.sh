@@ -7,7 +7,7 @@
 # Variables: PYTHON_IMAGE POSTGRES_BASE_IMAGE NGINX_BASE_IMAGE DEBIAN_IMAGE
 #  * a variable already set in the environment is kept as is;
 #  * otherwise, if the official images are present locally or the registry
-#    answers (one `docker pull` of python:3.12-slim-bookworm, short timeout),
+#    answers (one `docker pull` of python:3.13-slim-trixie, short timeout),
 #    the official images are used;
 #  * otherwise equivalent images are built from Debian packages by
 #    deploy/images/build-local-bases.sh (skipped when they already exist) and
@@ -28,23 +28,23 @@ IMAGES_PULL_TIMEOUT="${IMAGES_PULL_TIMEOUT:-20}"
 
 VARS=(PYTHON_IMAGE POSTGRES_BASE_IMAGE NGINX_BASE_IMAGE DEBIAN_IMAGE)
 declare -A OFFICIAL=(
-    [PYTHON_IMAGE]="python:3.12-slim-bookworm"
-    [POSTGRES_BASE_IMAGE]="postgres:16-bookworm"
-    [NGINX_BASE_IMAGE]="nginx:1.27-bookworm"
-    [DEBIAN_IMAGE]="debian:bookworm-slim"
+    [PYTHON_IMAGE]="python:3.13-slim-trixie"
+    [POSTGRES_BASE_IMAGE]="postgres:17-trixie"
+    [NGINX_BASE_IMAGE]="nginx:stable-trixie"
+    [DEBIAN_IMAGE]="debian:trixie-slim"
 )
 declare -A LOCAL=(
-    [PYTHON_IMAGE]="shop-local/python:3.11-bookworm"
-    [POSTGRES_BASE_IMAGE]="shop-local/postgres:15-bookworm"
-    [NGINX_BASE_IMAGE]="shop-local/nginx:bookworm"
-    [DEBIAN_IMAGE]="shop-local/debian:bookworm"
+    [PYTHON_IMAGE]="shop-local/python:3.13-trixie"
+    [POSTGRES_BASE_IMAGE]="shop-local/postgres:17-trixie"
+    [NGINX_BASE_IMAGE]="shop-local/nginx:trixie"
+    [DEBIAN_IMAGE]="shop-local/debian:trixie"
 )
 # shop-local image -> build-local-bases.sh name
 declare -A LOCAL_NAME=(
-    [shop-local/python:3.11-bookworm]=python
-    [shop-local/postgres:15-bookworm]=postgres
-    [shop-local/nginx:bookworm]=nginx
-    [shop-local/debian:bookworm]=debian
+    [shop-local/python:3.13-trixie]=python
+    [shop-local/postgres:17-trixie]=postgres
+    [shop-local/nginx:trixie]=nginx
+    [shop-local/debian:trixie]=debian
 )
 
 log() { printf 'select-images: %s\n' "$*" >&2; }

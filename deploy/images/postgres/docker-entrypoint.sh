@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# docker-entrypoint.sh for shop-local/postgres:15-bookworm.
+# docker-entrypoint.sh for shop-local/postgres:17-trixie.
 #
 # Same interface as the official postgres image's entrypoint:
 #   POSTGRES_USER      superuser name (default: postgres)
