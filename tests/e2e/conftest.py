@@ -1,7 +1,8 @@
 """The whole shop, from the real images, on a private network: what `make up` runs.
 
-Postgres and PgBouncer, the three one-shot migration jobs (each must exit 0), the three
-services (waited for by their image's HEALTHCHECK) and the gateway, whose port 80 is
+Postgres, each service's PgBouncer (sharing only a socket directory with its service), the
+three one-shot migration jobs (each must exit 0), the three services (waited for by their
+image's HEALTHCHECK) and the gateway, whose port 80 is
 published on loopback. Everything is removed afterwards, also when a test or the start-up
 itself fails; on a failed start-up the containers' logs are printed first.
 """
@@ -20,7 +21,14 @@ from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import HealthcheckWaitStrategy, HttpWaitStrategy
 
-from testing_kit.database_stack import SERVICES, pgbouncer_container, postgres_container
+from testing_kit.database_stack import (
+    SERVICES,
+    SOCKET_DIR,
+    DatabaseCredentials,
+    postgres_container,
+    running_pgbouncer,
+    service_database_url,
+)
 from testing_kit.images import project_image
 from testing_kit.tokens import bearer
 
@@ -72,15 +80,11 @@ class Shop:
     containers: dict[str, DockerContainer]
 
 
-def _database_url(service: str, password: str, host: str, port: int) -> str:
-    return f"postgresql+asyncpg://{service}_svc:{password}@{host}:{port}/shop"
-
-
 def _run_migration(network: Network, service: str, password: str) -> None:
     job = (
         DockerContainer(project_image(service))
         .with_network(network)
-        .with_env("DATABASE_URL", _database_url(service, password, "postgres", 5432))
+        .with_env("DATABASE_URL", f"postgresql+asyncpg://{service}_svc:{password}@postgres/shop")
         .with_command("alembic upgrade head")
     )
     job.start()
@@ -96,13 +100,16 @@ def _run_migration(network: Network, service: str, password: str) -> None:
         job.stop()
 
 
-def _service_container(network: Network, service: str, password: str) -> DockerContainer:
+def _service_container(
+    network: Network, service: str, password: str, socket_dir: str
+) -> DockerContainer:
     return (
         DockerContainer(project_image(service))
         .with_network(network)
         .with_network_aliases(service)
+        .with_volume_mapping(socket_dir, SOCKET_DIR, "rw")
         .with_env("ENVIRONMENT", "test")
-        .with_env("DATABASE_URL", _database_url(service, password, "pgbouncer", 6432))
+        .with_env("DATABASE_URL", service_database_url(service, password))
         .with_envs(**SERVICE_ENVIRONMENT[service])
         .waiting_for(HealthcheckWaitStrategy().with_startup_timeout(STARTUP_TIMEOUT_SECONDS))
     )
@@ -148,18 +155,23 @@ def _print_logs(containers: dict[str, DockerContainer]) -> None:
 
 @pytest.fixture(scope="session")
 def shop() -> Iterator[Shop]:
-    passwords = {service: secrets.token_hex(16) for service in SERVICES}
+    credentials = DatabaseCredentials.generate()
+    passwords = credentials.passwords
     containers: dict[str, DockerContainer] = {}
     with ExitStack() as stack:
         try:
             network = stack.enter_context(Network())
-            containers["postgres"] = stack.enter_context(postgres_container(network, passwords))
-            containers["pgbouncer"] = stack.enter_context(pgbouncer_container(network, passwords))
+            containers["postgres"] = stack.enter_context(postgres_container(network, credentials))
+            socket_dirs = {}
+            for service in SERVICES:
+                pgbouncer = stack.enter_context(running_pgbouncer(network, service, credentials))
+                containers[f"pgbouncer-{service}"] = pgbouncer.container
+                socket_dirs[service] = str(pgbouncer.socket_dir)
             for service in SERVICES:
                 _run_migration(network, service, passwords[service])
             for service in SERVICES:
                 containers[service] = stack.enter_context(
-                    _service_container(network, service, passwords[service])
+                    _service_container(network, service, passwords[service], socket_dirs[service])
                 )
             containers["gateway"] = stack.enter_context(_gateway_container(network))
         except BaseException:

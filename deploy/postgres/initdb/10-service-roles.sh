@@ -3,14 +3,17 @@
 # start with an empty data directory, against the temporary init server.
 #
 # In database $POSTGRES_DB, for each service (users catalog orders):
-#   * LOGIN role <service>_svc, password from <SERVICE>_DB_PASSWORD
+#   * LOGIN role <service>_svc whose password is the SCRAM secret in <SERVICE>_DB_SCRAM_SECRET
+#     (SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>; stored as given, so the
+#     service's PgBouncer can hold the very same secret and log in with it), or in the file
+#     named by <SERVICE>_DB_SCRAM_SECRET_FILE
 #   * schema <service> owned by that role (AUTHORIZATION), nothing granted
 #     on it to anyone else. No role-level search_path: the services qualify every
 #     table with its schema, and Alembic must see the schema as a named one.
 # and for the database: no CREATE on schema public for PUBLIC, no
 # CONNECT/TEMP for PUBLIC, CONNECT for the three service roles only.
 #
-# Passwords travel as psql variables (\getenv) and are quoted by format('%L');
+# Secrets travel as psql variables (\getenv) and are quoted by format('%L');
 # they are never spliced into SQL text by the shell. Needs psql >= 15. Idempotent (re-running updates
 # passwords and reapplies grants).
 set -Eeuo pipefail
@@ -22,12 +25,17 @@ SERVICES=(users catalog orders)
 
 missing=()
 for svc in "${SERVICES[@]}"; do
-    var="${svc^^}_DB_PASSWORD"
-    [ -n "${!var:-}" ] || missing+=("$var")
+    var="${svc^^}_DB_SCRAM_SECRET"
+    file_var="${var}_FILE"   # a mounted secret wins, as the official image's *_FILE do
+    if [ -n "${!file_var:-}" ]; then
+        [ -r "${!file_var}" ] || { echo "10-service-roles.sh: error: cannot read $file_var" >&2; exit 1; }
+        export "$var=$(head -n 1 "${!file_var}")"
+    fi
+    [[ "${!var:-}" == SCRAM-SHA-256\$* ]] || missing+=("$var")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-    echo "10-service-roles.sh: error: missing environment variable(s): ${missing[*]}" >&2
-    echo "10-service-roles.sh: set one password per service role (users_svc, catalog_svc, orders_svc)." >&2
+    echo "10-service-roles.sh: error: missing or not a SCRAM secret: ${missing[*]}" >&2
+    echo "10-service-roles.sh: set one SCRAM secret per service role (python -m service_kit.scram)." >&2
     exit 1
 fi
 
@@ -37,13 +45,13 @@ for svc in "${SERVICES[@]}"; do
 done
 
 # SQL text only names psql variables (:'x' = quoted literal); values are bound
-# by psql. Passwords are read with \getenv (psql >= 15), so they do not even
+# by psql. Secrets are read with \getenv (psql >= 15), so they do not even
 # appear on psql's command line.
 service_sql() {
     local s="$1"
     cat <<SQL
 -- ${s}
-\getenv ${s}_pw ${s^^}_DB_PASSWORD
+\getenv ${s}_pw ${s^^}_DB_SCRAM_SECRET
 SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION', :'${s}_role')
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'${s}_role') \gexec
 SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', :'${s}_role', :'${s}_pw') \gexec

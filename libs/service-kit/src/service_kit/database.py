@@ -3,7 +3,6 @@
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
-from uuid import uuid4
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, func, text
@@ -34,23 +33,21 @@ def service_metadata(schema: str) -> MetaData:
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
-def _unique_statement_name() -> str:
-    return f"__asyncpg_{uuid4().hex}__"
-
-
 def create_database_engine(
     url: str, *, connect_timeout_seconds: float, pool_size: int = 0
 ) -> AsyncEngine:
-    """An engine for PgBouncer in transaction pooling mode.
+    """An engine for the service's PgBouncer (transaction pooling, PgBouncer 1.21 or newer).
 
     In transaction pooling consecutive transactions of one client connection may run on
-    different server connections, so nothing may outlive a transaction: no statement caches
-    (asyncpg's or SQLAlchemy's) and prepared statements with names that never collide.
+    different server connections, so nothing may outlive a transaction but protocol-level
+    prepared statements: PgBouncer's `max_prepared_statements` tracks those per server
+    connection (preparing them there when needed, evicting the least recently used), so
+    asyncpg and SQLAlchemy keep their statement caches and the server's stay bounded.
 
     By default (`pool_size=0`) the engine pools nothing itself: PgBouncer is the pool, and
-    every transaction opens a new client connection to it. With `pool_size > 0` it keeps that
-    many client connections to PgBouncer open, which is safe for the same reason (no session
-    state) and saves the connection set-up and SCRAM handshake per transaction.
+    every transaction opens a new client connection to it, over its Unix socket (no TCP, no
+    TLS handshake). With `pool_size > 0` it keeps that many client connections open, which
+    saves the connection set-up, the SCRAM exchange and the statement preparation.
     """
     pooling: dict[str, Any] = (
         {"poolclass": NullPool}
@@ -63,21 +60,21 @@ def create_database_engine(
         # A failed statement's error (and so its log line) never carries the row's values:
         # they can be password hashes, tokens or personal data.
         hide_parameters=True,
-        connect_args={
-            "statement_cache_size": 0,
-            "prepared_statement_cache_size": 0,
-            "prepared_statement_name_func": _unique_statement_name,
-            "timeout": connect_timeout_seconds,
-        },
+        connect_args={"timeout": connect_timeout_seconds},
     )
 
 
 class Database:
-    """The engine and session factory of one service process."""
+    """The engine and session factories of one service process."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        # Autocommit: each statement is its own transaction, so a read of one statement
+        # costs one round trip instead of three (BEGIN, the statement, COMMIT).
+        self.read_sessionmaker = async_sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
 
     @classmethod
     def from_settings(cls, settings: DatabaseSettings) -> "Database":
@@ -90,8 +87,8 @@ class Database:
         )
 
     async def ping(self) -> None:
-        async with self.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        async with self.read_sessionmaker() as session:
+            await session.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -113,9 +110,18 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
 
 
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    database: Database = request.app.state.database
+    async with database.read_sessionmaker() as session:
+        yield session
+
+
 # scope="function" ends the dependency before the response is sent, so a failed commit
 # becomes an error response instead of a success the client wrongly believes.
 SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+# For an endpoint that reads in one statement and writes nothing: no transaction around it.
+# (Several statements would each see their own snapshot; those take SessionDep.)
+ReadSessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]
 
 
 class TimestampedMixin:

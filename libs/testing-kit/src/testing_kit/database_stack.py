@@ -1,26 +1,62 @@
-"""A real Postgres behind a real PgBouncer, as the services run in production."""
+"""A real Postgres with a real PgBouncer beside each service, as the services run in production.
+
+Each service's PgBouncer knows only that service's role, holds only its SCRAM secret and
+listens only on a Unix socket. Here the socket's directory is a temporary directory of the
+test machine mounted into that PgBouncer's container, so tests connect exactly as the service
+does in its pod: over the socket, with SCRAM.
+"""
 
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import ExecWaitStrategy
 
+from service_kit.scram import scram_sha256_secret
 from testing_kit.images import project_image
 
 SERVICES = ("users", "catalog", "orders")
 DATABASE = "shop"
+SOCKET_DIR = "/var/run/pgbouncer"
+PGBOUNCER_PORT = 6432
 STARTUP_TIMEOUT_SECONDS = 90
+# Random 256-bit passwords need no key stretching (docs/architecture.md), as in compose.
+SECRET_ITERATIONS = 1
+
+
+@dataclass(frozen=True)
+class DatabaseCredentials:
+    """Each service role's password (the service's) and SCRAM secret (Postgres', PgBouncer's).
+
+    A secret is made once: PgBouncer logs in with it only if Postgres holds the same one.
+    """
+
+    passwords: dict[str, str]
+    secrets: dict[str, str]
+
+    @classmethod
+    def generate(cls) -> "DatabaseCredentials":
+        passwords = {service: secrets.token_urlsafe(32) for service in SERVICES}
+        return cls(
+            passwords=passwords,
+            secrets={
+                service: scram_sha256_secret(password, iterations=SECRET_ITERATIONS)
+                for service, password in passwords.items()
+            },
+        )
 
 
 @dataclass(frozen=True)
 class DatabaseStack:
     host: str
     postgres_port: int
-    pgbouncer_port: int
+    socket_dirs: dict[str, Path]
     passwords: dict[str, str]
 
     def role(self, service: str) -> str:
@@ -28,44 +64,43 @@ class DatabaseStack:
 
     def direct_url(self, service: str) -> str:
         """Straight to Postgres, as migration jobs connect."""
-        return self._url(service, self.postgres_port)
+        return (
+            f"postgresql+asyncpg://{self.role(service)}:{self.passwords[service]}"
+            f"@{self.host}:{self.postgres_port}/{DATABASE}"
+        )
 
     def pooled_url(self, service: str) -> str:
-        """Through PgBouncer, as services connect."""
-        return self._url(service, self.pgbouncer_port)
+        """Through the service's PgBouncer, over its Unix socket, as the service connects."""
+        return service_database_url(
+            service, self.passwords[service], socket_dir=str(self.socket_dirs[service])
+        )
 
     def direct_dsn(self, service: str) -> str:
         """The same as direct_url, in the form asyncpg itself takes."""
         return self.direct_url(service).replace("postgresql+asyncpg://", "postgresql://")
 
-    def _url(self, service: str, port: int) -> str:
-        return (
-            f"postgresql+asyncpg://{self.role(service)}:{self.passwords[service]}"
-            f"@{self.host}:{port}/{DATABASE}"
-        )
+
+def service_database_url(service: str, password: str, *, socket_dir: str = SOCKET_DIR) -> str:
+    """The DATABASE_URL of a service: its role, to its own PgBouncer's socket."""
+    return (
+        f"postgresql+asyncpg://{service}_svc:{password}@/{DATABASE}"
+        f"?host={socket_dir}&port={PGBOUNCER_PORT}"
+    )
 
 
-def postgres_environment(superuser_password: str, passwords: dict[str, str]) -> dict[str, str]:
+def postgres_environment(credentials: DatabaseCredentials) -> dict[str, str]:
     return {
         "POSTGRES_USER": "postgres",
-        "POSTGRES_PASSWORD": superuser_password,
+        "POSTGRES_PASSWORD": secrets.token_urlsafe(32),
         "POSTGRES_DB": DATABASE,
-        **{f"{service.upper()}_DB_PASSWORD": passwords[service] for service in SERVICES},
+        **{f"{s.upper()}_DB_SCRAM_SECRET": credentials.secrets[s] for s in SERVICES},
     }
 
 
-def pgbouncer_environment(postgres_host: str, passwords: dict[str, str]) -> dict[str, str]:
-    return {
-        "DB_HOST": postgres_host,
-        "DB_NAME": DATABASE,
-        "PGBOUNCER_USERS": " ".join(f"{s}_svc:{passwords[s]}" for s in SERVICES),
-    }
-
-
-def postgres_container(network: Network, passwords: dict[str, str]) -> DockerContainer:
+def postgres_container(network: Network, credentials: DatabaseCredentials) -> DockerContainer:
     return (
         DockerContainer(project_image("postgres"))
-        .with_envs(**postgres_environment(secrets.token_hex(16), passwords))
+        .with_envs(**postgres_environment(credentials))
         .with_network(network)
         .with_network_aliases("postgres")
         .with_exposed_ports(5432)
@@ -78,32 +113,65 @@ def postgres_container(network: Network, passwords: dict[str, str]) -> DockerCon
     )
 
 
-def pgbouncer_container(network: Network, passwords: dict[str, str]) -> DockerContainer:
+def _pgbouncer_container(
+    network: Network, service: str, credentials: DatabaseCredentials
+) -> DockerContainer:
     return (
         DockerContainer(project_image("pgbouncer"))
-        .with_envs(**pgbouncer_environment("postgres", passwords))
+        .with_envs(
+            DB_HOST="postgres",
+            DB_NAME=DATABASE,
+            PGBOUNCER_USER=f"{service}_svc",
+            PGBOUNCER_AUTH_SECRET=credentials.secrets[service],
+        )
         .with_network(network)
-        .with_network_aliases("pgbouncer")
-        .with_exposed_ports(6432)
+        .with_network_aliases(f"pgbouncer-{service}")
         .waiting_for(
             ExecWaitStrategy(
-                ["pg_isready", "-h", "127.0.0.1", "-p", "6432", "-d", DATABASE]
+                ["pg_isready", "-h", SOCKET_DIR, "-p", str(PGBOUNCER_PORT), "-d", DATABASE]
             ).with_startup_timeout(STARTUP_TIMEOUT_SECONDS)
         )
     )
 
 
+@dataclass(frozen=True)
+class RunningPgBouncer:
+    container: DockerContainer
+    # On this machine; mount it at SOCKET_DIR into the service's container.
+    socket_dir: Path
+
+
+@contextmanager
+def running_pgbouncer(
+    network: Network, service: str, credentials: DatabaseCredentials
+) -> Iterator[RunningPgBouncer]:
+    """The PgBouncer beside `service`, its socket in a temporary directory of this machine."""
+    socket_dir = Path(tempfile.mkdtemp(prefix=f"shop-{service}-db-socket-"))
+    socket_dir.chmod(0o777)  # PgBouncer and the service run as different users
+    try:
+        container = _pgbouncer_container(network, service, credentials).with_volume_mapping(
+            str(socket_dir), SOCKET_DIR, "rw"
+        )
+        with container:
+            yield RunningPgBouncer(container=container, socket_dir=socket_dir)
+    finally:
+        shutil.rmtree(socket_dir, ignore_errors=True)
+
+
 @contextmanager
 def running_database_stack() -> Iterator[DatabaseStack]:
-    """Start Postgres (with the per-service roles and schemas) and PgBouncer; remove both after."""
-    passwords = {service: secrets.token_hex(16) for service in SERVICES}
+    """Start Postgres (roles and schemas per service) and each service's PgBouncer."""
+    credentials = DatabaseCredentials.generate()
     with ExitStack() as stack:
         network = stack.enter_context(Network())
-        postgres = stack.enter_context(postgres_container(network, passwords))
-        pgbouncer = stack.enter_context(pgbouncer_container(network, passwords))
+        postgres = stack.enter_context(postgres_container(network, credentials))
+        pgbouncers = {
+            service: stack.enter_context(running_pgbouncer(network, service, credentials))
+            for service in SERVICES
+        }
         yield DatabaseStack(
             host=postgres.get_container_host_ip(),
             postgres_port=int(postgres.get_exposed_port(5432)),
-            pgbouncer_port=int(pgbouncer.get_exposed_port(6432)),
-            passwords=passwords,
+            socket_dirs={service: it.socket_dir for service, it in pgbouncers.items()},
+            passwords=credentials.passwords,
         )
