@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from service_kit.auth import JwksSource, TokenVerifier, http_jwks_source
 from service_kit.database import Database
 from service_kit.health import DependencyProbe, health_router
+from service_kit.http_caching import HttpCachingMiddleware
 from service_kit.http_client import create_service_client
 from service_kit.observability import RequestMiddleware, configure_logging, metrics_endpoint
 from service_kit.problems import install_problem_handlers
@@ -31,7 +32,8 @@ def create_service_app(
     dependency_probes: Mapping[str, DependencyProbe] | None = None,
     jwks_source: JwksSource | None = None,
 ) -> FastAPI:
-    """The app with logging, errors, request ids, metrics, health and the database wired.
+    """The app with logging, errors, request ids, metrics, health, caching headers and the
+    database wired.
 
     Everything public is served under `api_prefix` (the gateway routes by prefix and never
     rewrites paths); `/metrics` and `/internal/...` sit outside it and stay unreachable
@@ -80,6 +82,8 @@ def create_service_app(
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    # Inside RequestMiddleware, so access logs and metrics count the 304s it answers.
+    app.add_middleware(HttpCachingMiddleware)
     app.add_middleware(RequestMiddleware)
     app.include_router(health_router(api_prefix, dependency_probes))
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
+from catalog.caching import PublicRead
 from catalog.categories import service
 from catalog.categories.schemas import (
     CategoryCreate,
@@ -23,19 +24,34 @@ CategoryRefPath = Annotated[
 ]
 
 
-@router.get("", response_model=Page[CategoryOut], summary="Active categories, flat, by name")
+@router.get(
+    "",
+    response_model=Page[CategoryOut],
+    summary="Active categories, flat, by name",
+    dependencies=[PublicRead],
+)
 async def list_categories(
     session: SessionDep, limit: PageSize = DEFAULT_PAGE_SIZE, cursor: CursorParam = None
 ) -> Page[CategoryOut]:
     return await service.list_categories(session=session, limit=limit, cursor=cursor)
 
 
-@router.get("/tree", response_model=list[CategoryNode], summary="The active category tree")
+@router.get(
+    "/tree",
+    response_model=list[CategoryNode],
+    summary="The active category tree",
+    dependencies=[PublicRead],
+)
 async def category_tree(session: SessionDep) -> list[CategoryNode]:
     return await service.category_tree(session=session)
 
 
-@router.get("/{ref}", response_model=CategoryDetail, summary="A category by id or slug")
+@router.get(
+    "/{ref}",
+    response_model=CategoryDetail,
+    summary="A category by id or slug",
+    dependencies=[PublicRead],
+)
 async def get_category(session: SessionDep, ref: CategoryRefPath) -> CategoryDetail:
     return await service.get_category(session=session, ref=ref)
 

@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
+from catalog.caching import PublicRead
 from catalog.pagination import Page
 from catalog.products import service
 from catalog.products.schemas import ProductCreate, ProductOut, ProductQuery, ProductUpdate
@@ -21,6 +22,7 @@ ProductRefPath = Annotated[
     "",
     response_model=Page[ProductOut],
     summary="Active products: filter, search, sort, page by cursor",
+    dependencies=[PublicRead],
 )
 async def list_products(
     session: SessionDep, query: Annotated[ProductQuery, Query()]
@@ -28,7 +30,12 @@ async def list_products(
     return await service.list_products(session=session, query=query)
 
 
-@router.get("/{ref}", response_model=ProductOut, summary="An active product by id or slug")
+@router.get(
+    "/{ref}",
+    response_model=ProductOut,
+    summary="An active product by id or slug",
+    dependencies=[PublicRead],
+)
 async def get_product(session: SessionDep, ref: ProductRefPath) -> ProductOut:
     return await service.get_product(session=session, ref=ref)
 
