@@ -15,7 +15,7 @@ from catalog.categories.schemas import (
 from catalog.pagination import DEFAULT_PAGE_SIZE, CursorParam, Page, PageSize
 from catalog.settings import API_PREFIX
 from service_kit.auth import RequireAdmin
-from service_kit.database import SessionDep
+from service_kit.database import ReadSessionDep, SessionDep
 
 router = APIRouter(prefix=API_PREFIX + "/categories", tags=["categories"])
 
@@ -31,7 +31,7 @@ CategoryRefPath = Annotated[
     dependencies=[PublicRead],
 )
 async def list_categories(
-    session: SessionDep, limit: PageSize = DEFAULT_PAGE_SIZE, cursor: CursorParam = None
+    session: ReadSessionDep, limit: PageSize = DEFAULT_PAGE_SIZE, cursor: CursorParam = None
 ) -> Page[CategoryOut]:
     return await service.list_categories(session=session, limit=limit, cursor=cursor)
 
@@ -42,7 +42,7 @@ async def list_categories(
     summary="The active category tree",
     dependencies=[PublicRead],
 )
-async def category_tree(session: SessionDep) -> list[CategoryNode]:
+async def category_tree(session: ReadSessionDep) -> list[CategoryNode]:
     return await service.category_tree(session=session)
 
 

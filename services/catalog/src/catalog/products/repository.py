@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Double, cast, func, literal, select, tuple_
+from sqlalchemy import Double, RowMapping, cast, func, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
 from catalog.categories.models import Category
@@ -27,9 +27,28 @@ class ProductFilter:
     text: str | None = None
 
 
+# What the public sees of a product, and nothing more: public reads select these columns as
+# plain rows (no ORM objects to build, no stock accounting or search vector to fetch).
+PUBLIC_PRODUCT_COLUMNS = (
+    Product.id,
+    Product.name,
+    Product.slug,
+    Product.sku,
+    Product.description,
+    Product.price,
+    Product.stock_available,
+    Product.is_active,
+    Product.created_at,
+    Product.updated_at,
+    Category.id.label("category_id"),
+    Category.name.label("category_name"),
+    Category.slug.label("category_slug"),
+)
+
+
 @dataclass(frozen=True)
 class SortedProduct:
-    product: Product
+    product: RowMapping  # PUBLIC_PRODUCT_COLUMNS
     sort_key: Any
 
 
@@ -48,16 +67,15 @@ class ProductRepository:
             statement = statement.with_for_update(of=Product)
         return await self._session.scalar(statement)
 
-    async def get_active(self, ref: uuid.UUID | str) -> Product | None:
-        """An active product by id or slug, with its category, in one query."""
+    async def get_active(self, ref: uuid.UUID | str) -> RowMapping | None:
+        """An active product by id or slug, with its category: PUBLIC_PRODUCT_COLUMNS, one query."""
         condition = Product.id == ref if isinstance(ref, uuid.UUID) else Product.slug == ref
         statement = (
-            select(Product)
+            select(*PUBLIC_PRODUCT_COLUMNS)
             .join(Product.category)
-            .options(contains_eager(Product.category))
             .where(condition, Product.is_active)
         )
-        return await self._session.scalar(statement)
+        return (await self._session.execute(statement)).mappings().one_or_none()
 
     async def search(
         self,
@@ -75,9 +93,8 @@ class ProductRepository:
         )
         sort_key, descending = _sort_key(sort, query)
         statement = (
-            select(Product, sort_key.label("sort_key"))
+            select(*PUBLIC_PRODUCT_COLUMNS, sort_key.label("sort_key"))
             .join(Product.category)
-            .options(contains_eager(Product.category))
             .where(Product.is_active)
         )
         if where.category is not None:
@@ -103,8 +120,8 @@ class ProductRepository:
             statement = statement.order_by(sort_key.desc(), Product.id.desc())
         else:
             statement = statement.order_by(sort_key.asc(), Product.id.asc())
-        rows = (await self._session.execute(statement.limit(limit))).all()
-        return [SortedProduct(product=row[0], sort_key=row[1]) for row in rows]
+        rows = (await self._session.execute(statement.limit(limit))).mappings().all()
+        return [SortedProduct(product=row, sort_key=row["sort_key"]) for row in rows]
 
     async def taken_slugs(self, base: str) -> set[str]:
         statement = select(Product.slug).where(

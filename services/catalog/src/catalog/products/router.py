@@ -9,7 +9,7 @@ from catalog.products import service
 from catalog.products.schemas import ProductCreate, ProductOut, ProductQuery, ProductUpdate
 from catalog.settings import API_PREFIX
 from service_kit.auth import RequireAdmin
-from service_kit.database import SessionDep
+from service_kit.database import ReadSessionDep, SessionDep
 
 router = APIRouter(prefix=API_PREFIX + "/products", tags=["products"])
 
@@ -25,7 +25,7 @@ ProductRefPath = Annotated[
     dependencies=[PublicRead],
 )
 async def list_products(
-    session: SessionDep, query: Annotated[ProductQuery, Query()]
+    session: ReadSessionDep, query: Annotated[ProductQuery, Query()]
 ) -> Page[ProductOut]:
     return await service.list_products(session=session, query=query)
 
@@ -36,7 +36,7 @@ async def list_products(
     summary="An active product by id or slug",
     dependencies=[PublicRead],
 )
-async def get_product(session: SessionDep, ref: ProductRefPath) -> ProductOut:
+async def get_product(session: ReadSessionDep, ref: ProductRefPath) -> ProductOut:
     return await service.get_product(session=session, ref=ref)
 
 

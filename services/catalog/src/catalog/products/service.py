@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,12 +80,12 @@ async def list_products(*, session: AsyncSession, query: ProductQuery) -> Page[P
     rows = await ProductRepository(session).search(
         where=where, sort=sort, after=after, limit=query.limit + 1
     )
-    items = [ProductOut.model_validate(row.product) for row in rows[: query.limit]]
+    items = [_public_product(row.product) for row in rows[: query.limit]]
     next_cursor = None
     if len(rows) > query.limit:
         last = rows[query.limit - 1]
         next_cursor = encode_cursor(
-            digest=digest, key=[_sort_key_to_cursor(last.sort_key), str(last.product.id)]
+            digest=digest, key=[_sort_key_to_cursor(last.sort_key), str(last.product["id"])]
         )
     return Page(items=items, next_cursor=next_cursor)
 
@@ -93,7 +94,21 @@ async def get_product(*, session: AsyncSession, ref: str) -> ProductOut:
     product = await ProductRepository(session).get_active(parse_ref(ref))
     if product is None:
         raise ProductNotFound(f"There is no product '{ref}'.")
-    return ProductOut.model_validate(product)
+    return _public_product(product)
+
+
+def _public_product(row: RowMapping) -> ProductOut:
+    """A product from its public columns (PUBLIC_PRODUCT_COLUMNS)."""
+    return ProductOut.model_validate(
+        {
+            **row,
+            "category": {
+                "id": row["category_id"],
+                "name": row["category_name"],
+                "slug": row["category_slug"],
+            },
+        }
+    )
 
 
 async def create_product(
