@@ -1,0 +1,3 @@
+-- GETs with a bearer token from the environment of the wrk process (so a shared cache for
+-- anonymous reads is bypassed and the request reaches the service).
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
