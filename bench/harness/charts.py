@@ -9,7 +9,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 SHOP_COLOURS = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b")
-BASELINE_COLOUR = "#bbbbbb"
 
 
 def throughput_bars(
@@ -21,8 +20,8 @@ def throughput_bars(
     baseline: dict[tuple[str, str], float],
     title: str,
 ) -> None:
-    """Per scenario: for each variant the shop's req/s and, beside it, the baseline's of the
-    same run."""
+    """Per scenario: for each variant the shop's req/s and, beside it (hatched, paler), the
+    baseline's measured next to it; the shop's bars carry the ratio to that baseline."""
     bars = [(variant, side) for variant in variants for side in ("shop", "baseline")]
     width = 0.8 / len(bars)
     figure, axes = plt.subplots(figsize=(max(7.0, 2.6 * len(scenarios)), 4.8))
@@ -32,24 +31,32 @@ def throughput_bars(
             for scenario in scenarios
         ]
         positions = [s + (index - (len(bars) - 1) / 2) * width for s in range(len(scenarios))]
-        colour = (
-            SHOP_COLOURS[variants.index(variant) % len(SHOP_COLOURS)]
-            if side == "shop"
-            else BASELINE_COLOUR
-        )
-        label = f"shop, {variant}" if side == "shop" else f"baseline (run beside {variant})"
-        drawn = axes.bar(
-            positions,
-            values,
-            width,
-            label=label,
-            color=colour,
-            edgecolor="#555555" if side == "baseline" else None,
-            hatch="//" if side == "baseline" else None,
-        )
-        axes.bar_label(drawn, fmt="%.0f", fontsize=7, padding=2)
+        colour = SHOP_COLOURS[variants.index(variant) % len(SHOP_COLOURS)]
+        if side == "shop":
+            drawn = axes.bar(positions, values, width, label=f"shop, {variant}", color=colour)
+            ratios = [
+                value / baseline[(scenario, variant)]
+                if baseline.get((scenario, variant))
+                else float("nan")
+                for scenario, value in zip(scenarios, values, strict=True)
+            ]
+            labels = [f"{v:.0f}\nx{r:.2f}" for v, r in zip(values, ratios, strict=True)]
+        else:
+            drawn = axes.bar(
+                positions,
+                values,
+                width,
+                label=f"baseline, beside {variant}",
+                color=colour,
+                alpha=0.3,
+                edgecolor=colour,
+                hatch="//",
+            )
+            labels = [f"{v:.0f}" for v in values]
+        axes.bar_label(drawn, labels=labels, fontsize=7, padding=2)
     axes.set_xticks(range(len(scenarios)), [s.replace(", ", ",\n") for s in scenarios])
-    axes.set_ylabel("requests per second")
+    axes.set_ylabel("requests per second (x: shop / baseline)")
+    axes.margins(y=0.15)
     axes.set_title(title, fontsize=10)
     axes.legend(fontsize=8, loc="upper right")
     axes.grid(axis="y", alpha=0.3)

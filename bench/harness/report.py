@@ -66,7 +66,13 @@ class BenchRun:
 
 
 def _ms(value: float) -> str:
+    if value != value:  # NaN: no request completed
+        return "-"
     return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def _latency(result: WrkResult) -> str:
+    return f"{_ms(result.p('50'))} / {_ms(result.p('99'))}" if result.requests else "-"
 
 
 def _revision() -> str:
@@ -115,8 +121,8 @@ def markdown(run: BenchRun, chart: str) -> str:
         shop, base = pair.shop.wrk, pair.baseline.wrk
         lines.append(
             f"| {pair.scenario.name} | {pair.variant.name} | {pair.scenario.connections} | "
-            f"{shop.requests_per_second:,.1f} | {_ms(shop.p('50'))} / {_ms(shop.p('99'))} | "
-            f"{base.requests_per_second:,.1f} | {_ms(base.p('50'))} / {_ms(base.p('99'))} | "
+            f"{shop.requests_per_second:,.1f} | {_latency(shop)} | "
+            f"{base.requests_per_second:,.1f} | {_latency(base)} | "
             f"**{pair.ratio:.2f}** | {shop.non_2xx} / {base.non_2xx} |"
         )
     errors = [
@@ -162,11 +168,12 @@ def _cpu_table(run: BenchRun) -> list[str]:
                 for s in services
             ]
             requests = measured.wrk.requests
-            wrk_ms = measured.wrk.cpu_seconds * 1000 / requests if requests else float("nan")
+            total = f"**{measured.cpu.total:.2f}**" if requests else "no request completed"
+            wrk_ms = f"{measured.wrk.cpu_seconds * 1000 / requests:.2f}" if requests else "-"
             lines.append(
                 f"| {pair.scenario.name} | {pair.variant.name} | {side} | "
                 + " | ".join(cells)
-                + f" | **{measured.cpu.total:.2f}** | {wrk_ms:.2f} |"
+                + f" | {total} | {wrk_ms} |"
             )
     return lines
 
