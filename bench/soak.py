@@ -176,6 +176,10 @@ def burst(
     return result, peak
 
 
+def non_2xx(result: wrk.WrkResult) -> str:
+    return f"{result.non_2xx:,} ({result.refusals()})" if result.non_2xx else "0"
+
+
 def markdown(
     *,
     chart: str,
@@ -234,7 +238,7 @@ def markdown(
     ):
         lines.append(
             f"| {name} | {conns} | {result.requests_per_second:,.1f} | {result.p('50'):,.1f} | "
-            f"{result.p('99'):,.1f} | {result.requests:,} | {result.non_2xx:,} | "
+            f"{result.p('99'):,.1f} | {result.requests:,} | {non_2xx(result)} | "
             f"{result.socket_errors} |"
         )
     described = "; ".join(

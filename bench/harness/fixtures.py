@@ -7,6 +7,7 @@ import secrets
 import subprocess
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import httpx
 
@@ -21,6 +22,7 @@ class Fixture:
     token: str
     order_id: str
     order_body: str  # one line, quantity 1, of that product
+    login_body: str = ""  # the customer's login form (the shop only)
 
 
 def prepare_shop(gateway: httpx.Client, project: str) -> Fixture:
@@ -81,7 +83,8 @@ def prepare_shop(gateway: httpx.Client, project: str) -> Fixture:
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     order.raise_for_status()
-    return Fixture(product_id, token, str(order.json()["id"]), body)
+    login = urlencode({"username": customer, "password": password})
+    return Fixture(product_id, token, str(order.json()["id"]), body, login)
 
 
 def prepare_baseline(baseline: httpx.Client, project: str) -> Fixture:

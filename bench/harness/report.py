@@ -13,6 +13,9 @@ from harness.measure import CpuCost, DatabaseState, PoolBound
 from harness.stack import REPO
 from harness.wrk import THREADS, Load, WrkResult
 
+# (the system's base URL, its fixture) -> what wrk sends
+LoadFor = Callable[[str, Fixture], Load]
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -20,8 +23,8 @@ class Scenario:
     name: str
     what: str
     connections: int
-    shop: Callable[[str, Fixture], Load]  # (gateway URL, fixture) -> what wrk sends
-    baseline: Callable[[str, Fixture], Load]
+    shop: LoadFor
+    baseline: LoadFor | None = None  # None: a shop-only scenario
 
 
 @dataclass(frozen=True)
@@ -43,12 +46,23 @@ class Pair:
     scenario: Scenario
     variant: Variant
     shop: Measured
-    baseline: Measured
+    baseline: Measured | None
 
     @property
     def ratio(self) -> float:
-        base = self.baseline.wrk.requests_per_second
+        base = self.baseline.wrk.requests_per_second if self.baseline else 0.0
         return self.shop.wrk.requests_per_second / base if base else float("nan")
+
+    def summary(self) -> str:
+        line = f"{self.scenario.name} [{self.variant.name}]: shop {_rps(self.shop.wrk)}"
+        if self.baseline is None:
+            return line
+        return f"{line}, baseline {_rps(self.baseline.wrk)}, ratio {self.ratio:.2f}"
+
+
+def _rps(result: WrkResult) -> str:
+    refused = f" ({result.non_2xx:,} non-2xx: {result.refusals()})" if result.non_2xx else ""
+    return f"{result.requests_per_second:,.1f} req/s{refused}"
 
 
 @dataclass
@@ -99,7 +113,13 @@ def _service_order(service: str) -> tuple[int, str]:
     return (30, service)
 
 
-def markdown(run: BenchRun, chart: str) -> str:
+def _non_2xx(result: WrkResult | None) -> str:
+    if result is None:
+        return "-"
+    return f"{result.non_2xx:,} ({result.refusals()})" if result.non_2xx else "0"
+
+
+def markdown(run: BenchRun, chart: str | None) -> str:
     lines = [
         f"# The shop against the baseline, {run.started:%Y-%m-%d %H:%M} UTC",
         "",
@@ -111,24 +131,35 @@ def markdown(run: BenchRun, chart: str) -> str:
         "",
         "## Throughput and latency",
         "",
-        f"![requests per second per scenario and variant, the baseline beside each]({chart})",
-        "",
+        *(
+            [
+                f"![req/s per scenario and variant, the baseline beside each]({chart})",
+                "",
+            ]
+            if chart
+            else []
+        ),
         "| scenario | variant | conns | shop req/s | shop p50 / p99 ms | baseline req/s "
         "| baseline p50 / p99 ms | shop ÷ baseline | non-2xx shop / baseline |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for pair in run.pairs:
-        shop, base = pair.shop.wrk, pair.baseline.wrk
+        shop = pair.shop.wrk
+        base = pair.baseline.wrk if pair.baseline else None
+        baseline_cells = (
+            f"{base.requests_per_second:,.1f} | {_latency(base)} | **{pair.ratio:.2f}**"
+            if base
+            else "- | - | -"
+        )
         lines.append(
             f"| {pair.scenario.name} | {pair.variant.name} | {pair.scenario.connections} | "
-            f"{shop.requests_per_second:,.1f} | {_latency(shop)} | "
-            f"{base.requests_per_second:,.1f} | {_latency(base)} | "
-            f"**{pair.ratio:.2f}** | {shop.non_2xx} / {base.non_2xx} |"
+            f"{shop.requests_per_second:,.1f} | {_latency(shop)} | {baseline_cells} | "
+            f"{_non_2xx(shop)} / {_non_2xx(base)} |"
         )
     errors = [
         f"{pair.scenario.name} ({pair.variant.name}, {side}): {measured.wrk.socket_errors}"
         for pair in run.pairs
-        for side, measured in (("shop", pair.shop), ("baseline", pair.baseline))
+        for side, measured in _sides(pair)
         if measured.wrk.socket_errors != "none"
     ]
     if errors:
@@ -140,12 +171,16 @@ def markdown(run: BenchRun, chart: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _sides(pair: Pair) -> list[tuple[str, Measured]]:
+    return [("shop", pair.shop)] + ([("baseline", pair.baseline)] if pair.baseline else [])
+
+
 def _cpu_table(run: BenchRun) -> list[str]:
     services = sorted(
         {
             service
             for pair in run.pairs
-            for measured in (pair.shop, pair.baseline)
+            for _, measured in _sides(pair)
             for service in measured.cpu.per_service
         },
         key=_service_order,
@@ -162,7 +197,7 @@ def _cpu_table(run: BenchRun) -> list[str]:
         "|---|---|---|" + "---:|" * (len(services) + 2),
     ]
     for pair in run.pairs:
-        for side, measured in (("shop", pair.shop), ("baseline", pair.baseline)):
+        for side, measured in _sides(pair):
             cells = [
                 f"{measured.cpu.per_service[s]:.2f}" if s in measured.cpu.per_service else ""
                 for s in services
@@ -224,7 +259,7 @@ def _method(run: BenchRun) -> list[str]:
         f"- wrk -t{THREADS}, {run.duration_seconds} s per run, a 10 s request timeout, "
         f"{run.settle_seconds} s pause before each run (queued requests of the previous run "
         "drain); connections per scenario as in the table. Runs alternate shop, baseline, "
-        "shop, baseline ...",
+        "shop, baseline ... (shop-only scenarios have no baseline run).",
         f"- Shop: {run.gateway_url} (nginx gateway, rate limits lifted by "
         "bench/compose.bench.yml) -> users / catalog / orders (one container each, one uvicorn "
         "worker, async SQLAlchemy + asyncpg) -> PgBouncer (transaction pooling) -> Postgres.",
@@ -255,12 +290,13 @@ def write(
     prefix: str,
     started: datetime,
     render: Callable[[str], str],
-    chart: Callable[[Path], None],
+    chart: Callable[[Path], None] | None,
 ) -> Path:
     """`<prefix>-<timestamp>.md/.png` and `<latest>.md/.png`; `render(png name)` gives the text."""
     results_dir.mkdir(parents=True, exist_ok=True)
     stamped = f"{prefix}-{started:%Y%m%dT%H%M%SZ}"
     for name in (stamped, latest):
-        chart(results_dir / f"{name}.png")
+        if chart is not None:
+            chart(results_dir / f"{name}.png")
         (results_dir / f"{name}.md").write_text(render(f"{name}.png"))
     return results_dir / f"{stamped}.md"

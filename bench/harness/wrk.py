@@ -14,10 +14,11 @@ TIMEOUT_SECONDS = 10
 
 @dataclass(frozen=True)
 class Load:
-    """What wrk sends: one URL, a method (via a Lua script), and that script's environment."""
+    """What wrk sends: one URL, a Lua script from bench/lua (method, headers, body; every
+    script counts the answers by status) and that script's environment."""
 
     url: str
-    lua: str | None = None
+    lua: str = "get.lua"
     env: tuple[tuple[str, str], ...] = ()
 
 
@@ -27,11 +28,20 @@ class WrkResult:
     latency_ms: dict[str, float]  # "50", "90", "99"
     requests: int
     non_2xx: int
+    statuses: dict[int, int]  # answers by HTTP status, counted by bench/lua/statuses.lua
     socket_errors: str
     cpu_seconds: float  # the load generator's own CPU (user + system)
 
     def p(self, percentile: str) -> float:
         return self.latency_ms.get(percentile, float("nan"))
+
+    def refusals(self) -> str:
+        """The non-2xx answers by status, e.g. "503: 57, 409: 2", or "" when there were none."""
+        failed = sorted(
+            ((code, n) for code, n in self.statuses.items() if not 200 <= code < 300),
+            key=lambda item: -item[1],
+        )
+        return ", ".join(f"{code}: {n:,}" for code, n in failed)
 
 
 def raise_open_file_limit() -> int:
@@ -51,9 +61,7 @@ def command(load: Load, *, connections: int, duration: str, threads: int = THREA
         f"{TIMEOUT_SECONDS}s",
         "--latency",
     ]
-    if load.lua:
-        line += ["-s", str(LUA_DIR / load.lua)]
-    return [*line, load.url]
+    return [*line, "-s", str(LUA_DIR / load.lua), load.url]
 
 
 def start(load: Load, *, connections: int, duration: str) -> subprocess.Popen[str]:
@@ -63,7 +71,7 @@ def start(load: Load, *, connections: int, duration: str) -> subprocess.Popen[st
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, **dict(load.env)},
+        env={**os.environ, "BENCH_LUA_DIR": str(LUA_DIR), **dict(load.env)},
     )
 
 
@@ -117,6 +125,10 @@ def parse(output: str, *, cpu_seconds: float = 0.0) -> WrkResult:
         latency_ms=latency,
         requests=int(_find(r"(\d+) requests in", output)),
         non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        statuses={
+            int(code): int(count)
+            for code, count in re.findall(r"^status (\d+) (\d+)$", output, re.MULTILINE)
+        },
         socket_errors=errors.group(1).strip() if errors else "none",
         cpu_seconds=cpu_seconds,
     )
