@@ -125,20 +125,20 @@ def client_backends(postgres: Container, *, user: str, database: str) -> dict[st
 def postgres_memory(postgres: Container) -> tuple[int, float, float | None]:
     """(processes, summed RSS MiB, summed PSS MiB or None) of the container's postgres processes."""
     rows = docker("top", postgres.id, "-eo", "pid,rss,args").splitlines()[1:]
-    processes, rss_kib, pss_kib = 0, 0, 0
-    pss_known = True
+    processes, rss_kib, pss_kib, pss_read = 0, 0, 0, 0
     for row in rows:
         pid, rss, args = row.split(None, 2)
         if not args.startswith("postgres"):
             continue
         processes += 1
         rss_kib += int(rss)
+        # None: the process has ended since `docker top` (a backend closing), or /proc is not
+        # readable here at all (then no PSS is reported).
         pss = _pss_kib(int(pid))
-        if pss is None:
-            pss_known = False
-        else:
+        if pss is not None:
             pss_kib += pss
-    return processes, rss_kib / 1024, pss_kib / 1024 if pss_known else None
+            pss_read += 1
+    return processes, rss_kib / 1024, pss_kib / 1024 if pss_read else None
 
 
 def _pss_kib(pid: int) -> int | None:
