@@ -343,5 +343,5 @@ def main() -> None:
 if __name__ == "__main__":
     try:
         main()
-    except (TimeoutError, LookupError) as error:
+    except (TimeoutError, LookupError, RuntimeError) as error:
         sys.exit(f"soak: {error}")

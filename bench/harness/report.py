@@ -73,7 +73,7 @@ class BenchRun:
     gateway_url: str
     baseline_url: str
     pairs: list[Pair] = field(default_factory=list)
-    # (server, moment) -> state; server is "shop" or "baseline"
+    # (server: "shop" or "baseline", when: "before", "after NullPool", ..., its state)
     databases: list[tuple[str, str, DatabaseState]] = field(default_factory=list)
     pool_bounds: list[PoolBound] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
