@@ -17,7 +17,7 @@ UV = $(shell command -v uv || echo "python3 -m uv")
 # The base images chosen by select-images.sh (official ones, or local Debian builds).
 WITH_IMAGES = set -a && . ./.images.env && set +a &&
 
-.PHONY: help up down logs seed admin bench test lint typecheck unit e2e images docker uv
+.PHONY: help up down logs seed admin bench soak test lint typecheck unit e2e images docker uv
 
 help:
 	@echo "make up     build and start the whole shop, wait until healthy, print the URLs"
@@ -26,8 +26,10 @@ help:
 	@echo "make test   lint, type-check, every service's tests, then the end-to-end tests"
 	@echo "make seed   load the demo catalog into the running shop (idempotent)"
 	@echo "make admin  create an admin in the running shop (ADMIN_EMAIL, ADMIN_USERNAME, ADMIN_PASSWORD)"
-	@echo "make bench  start the shop with gateway rate limits lifted, load it with wrk, write"
-	@echo "            bench/results/latest.md"
+	@echo "make bench  start the shop (rate limits lifted) and the baseline shop, load both with wrk,"
+	@echo "            write bench/results/latest.md and .png (BENCH_ARGS='--duration 3' for a short run)"
+	@echo "make soak   the same stack under steady mixed load for SOAK_MINUTES (10), then a burst of"
+	@echo "            1,000 clients; writes bench/results/soak.md and .png"
 
 docker:
 	@deploy/scripts/ensure-docker.sh
@@ -61,14 +63,29 @@ admin: docker
 	@$(WITH_IMAGES) $(COMPOSE) exec -T -e ADMIN_PASSWORD users \
 		python -m users.cli create-admin --email "$$ADMIN_EMAIL" --username "$$ADMIN_USERNAME"
 
-# Benchmarks (docs/benchmarks.md): the same stack with bench/compose.bench.yml on top, which
-# lifts the gateway's rate limits so the figures measure the services.
+# Benchmarks (bench/README.md, docs/benchmarks.md): the same stack with bench/compose.bench.yml
+# on top, which lifts the gateway's rate limits and adds the baseline shop on 127.0.0.1.
 BENCH_COMPOSE = $(COMPOSE) -f docker-compose.yml -f bench/compose.bench.yml
+export BASELINE_PORT ?= 8090
+BENCH_ARGS ?=
+SOAK_MINUTES ?= 10
+# A token minted when a bench or soak starts must outlive it (the default lifetime is 15 min).
+bench soak: export ACCESS_TOKEN_TTL_SECONDS ?= 7200
+BENCH_UP = command -v wrk >/dev/null || deploy/scripts/ensure-wrk.sh; \
+	$(WITH_IMAGES) $(BENCH_COMPOSE) build --quiet baseline; \
+	$(WITH_IMAGES) $(BENCH_COMPOSE) up -d --remove-orphans; \
+	deploy/scripts/wait-for-gateway.sh "http://localhost:$(GATEWAY_PORT)" >/dev/null
+
 bench: uv images
-	@command -v wrk >/dev/null || deploy/scripts/ensure-wrk.sh
-	@$(WITH_IMAGES) $(BENCH_COMPOSE) up -d --remove-orphans
-	@deploy/scripts/wait-for-gateway.sh "http://localhost:$(GATEWAY_PORT)" >/dev/null
-	$(UV) run python bench/run.py --base-url "http://localhost:$(GATEWAY_PORT)"
+	@$(BENCH_UP)
+	$(UV) run python bench/run.py --gateway-url "http://localhost:$(GATEWAY_PORT)" \
+		--baseline-url "http://127.0.0.1:$(BASELINE_PORT)" $(BENCH_ARGS)
+	@echo "The benchmark stack is still up; 'make down' removes it."
+
+soak: uv images
+	@$(BENCH_UP)
+	$(UV) run python bench/soak.py --gateway-url "http://localhost:$(GATEWAY_PORT)" \
+		--minutes "$(SOAK_MINUTES)"
 	@echo "The benchmark stack is still up; 'make down' removes it."
 
 lint: uv

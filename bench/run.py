@@ -1,324 +1,311 @@
-"""`make bench`: load the running shop through its gateway with wrk and write a report.
+"""`make bench`: the shop against the baseline, measured in the same run.
 
-Each scenario is one wrk run (fixed threads, connections and duration: bounded by design)
-against the gateway on loopback; the report gives requests/s, latency percentiles and the
-share of non-2xx answers, plus the settings, so a figure can always be reproduced.
+Each scenario is a pair of bounded wrk runs with the same parameters (wrk -t2, connections per
+scenario): first the shop through its gateway, then the baseline shop (bench/baseline)
+directly. It does so once per variant of the shop's database pooling (NullPool, then a
+kept-open pool of 5), recreating users, catalog and orders through compose in between. Around
+every run it reads each container's cgroup CPU counter; before the load and after each variant
+it counts Postgres client backends and sums the memory of the Postgres processes. It writes
+bench/results/latest.md and latest.png (plus timestamped copies) and prints the report.
 
-Usage: python bench/run.py [--base-url http://localhost:8080] [--duration 10] ...
-Needs the stack from `make bench` (rate limits lifted) and wrk on the PATH.
+Usage (the Makefile does all of it: `make bench`, `make bench BENCH_ARGS="--duration 3"`):
+    uv run python bench/run.py --gateway-url http://localhost:8080 \\
+        --baseline-url http://127.0.0.1:8090 [--duration 10] [--settle 5] \\
+        [--variants nullpool,pooled] [--only product-uncached,place-order]
+Needs the stack of `make bench` (docker-compose.yml + bench/compose.bench.yml, with
+COMPOSE_PROJECT_NAME and the other variables it was started with) and wrk. Only loopback
+addresses are accepted as targets. Shop-only scenarios (gateway, liveness, readiness, search,
+login: no baseline counterpart) run when --only names them.
 """
 
 import argparse
-import json
 import os
 import re
-import subprocess
 import sys
 import time
-import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from harness import charts, fixtures, measure, report, stack, wrk
+from harness.fixtures import Fixture
+from harness.report import BenchRun, LoadFor, Measured, Pair, Scenario, Variant
 
-BENCH_DIR = Path(__file__).resolve().parent
-RESULTS_DIR = BENCH_DIR / "results"
-ADMIN_PASSWORD = "bench-admin-" + uuid.uuid4().hex[:12]
-SETTLE_SECONDS = 5
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+LOOPBACK = re.compile(r"^http://(localhost|127\.\d+\.\d+\.\d+)(:\d+)?$")
 
-
-@dataclass
-class Scenario:
-    name: str
-    path: str
-    what: str
-    lua: str | None = None
-    env: dict[str, str] = field(default_factory=dict)
-    # Fewer connections where each request is deliberately expensive (Argon2id at login).
-    connections: int | None = None
+VARIANTS = {
+    "nullpool": Variant("NullPool", 0),
+    "pooled": Variant("pooled", 5),
+}
 
 
-@dataclass
-class Result:
-    scenario: Scenario
-    requests_per_second: float
-    latency_ms: dict[str, float]
-    requests: int
-    non_2xx: int
-    errors: str
-
-
-def _find(pattern: str, text: str) -> str:
-    match = re.search(pattern, text, re.MULTILINE)
-    if match is None:
-        raise ValueError(f"wrk output has no {pattern!r}:\n{text}")
-    return match.group(1)
-
-
-def _ms(value: str) -> float:
-    number, unit = _find(r"^([\d.]+)(?:us|ms|s|m)$", value), value.lstrip("0123456789.")
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-
-
-def run_wrk(base_url: str, scenario: Scenario, args: argparse.Namespace) -> Result:
-    connections = scenario.connections or args.connections
-    command = [
-        "wrk",
-        f"-t{min(args.threads, connections)}",
-        f"-c{connections}",
-        f"-d{args.duration}s",
-        "--timeout",
-        "10s",
-        "--latency",
-    ]
-    if scenario.lua:
-        command += ["-s", str(BENCH_DIR / "lua" / scenario.lua)]
-    command.append(base_url + scenario.path)
-    output = subprocess.run(  # noqa: S603  (our own fixed wrk command line)
-        command,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, **scenario.env},
-        timeout=args.duration + 30,
-    ).stdout
-    latency = {
-        percentile: _ms(value)
-        for percentile, value in re.findall(r"^\s+(50|90|99)%\s+(\S+)\s*$", output, re.MULTILINE)
-    }
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    errors = re.search(r"Socket errors: (.*)$", output, re.MULTILINE)
-    return Result(
-        scenario=scenario,
-        requests_per_second=float(_find(r"Requests/sec:\s+([\d.]+)", output)),
-        latency_ms=latency,
-        requests=int(_find(r"(\d+) requests in", output)),
-        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
-        errors=errors.group(1) if errors else "none",
+def _bearer_get(path: str) -> LoadFor:
+    return lambda url, f: wrk.Load(
+        url + path.format(f=f), "get_bearer.lua", (("BENCH_TOKEN", f.token),)
     )
 
 
-def wait_until_ready(client: httpx.Client) -> None:
-    deadline = time.monotonic() + 120
-    for service in ("users", "catalog", "orders"):
-        while client.get(f"/api/{service}/readyz").status_code != 200:
-            if time.monotonic() > deadline:
-                sys.exit(f"{service} is not ready; is the stack from `make bench` up?")
-            time.sleep(0.5)
-
-
-def _docker(*arguments: str, env: dict[str, str] | None = None) -> str:
-    completed = subprocess.run(  # noqa: S603  (the local docker CLI, fixed arguments)
-        ["docker", *arguments],  # noqa: S607
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, **(env or {})},
+def _order_post(path: str) -> LoadFor:
+    return lambda url, f: wrk.Load(
+        url + path, "post_json.lua", (("BENCH_TOKEN", f.token), ("BENCH_BODY", f.order_body))
     )
-    return completed.stdout
 
 
-def _users_container(project: str) -> str:
-    found = _docker(
-        "ps",
-        "-q",
-        "--filter",
-        f"label=com.docker.compose.project={project}",
-        "--filter",
-        "label=com.docker.compose.service=users",
-    ).split()
-    if not found:
-        sys.exit(f"no users container in compose project {project!r}")
-    return found[0]
+def _get(path: str) -> LoadFor:
+    return lambda url, f: wrk.Load(url + path.format(f=f))
 
 
-def prepare_shop(client: httpx.Client, project: str) -> dict[str, str]:
-    """An admin, a customer and a product with stock enough for every order wrk will place."""
-    suffix = uuid.uuid4().hex[:8]
-    admin = f"bench_admin_{suffix}"
-    _docker(
-        "exec",
-        "-e",
-        "ADMIN_PASSWORD",  # the value comes from our environment, never from argv
-        _users_container(project),
-        "python",
-        "-m",
-        "users.cli",
-        "create-admin",
-        "--email",
-        f"{admin}@example.com",
-        "--username",
-        admin,
-        env={"ADMIN_PASSWORD": ADMIN_PASSWORD},
+SCENARIOS = [
+    Scenario(
+        "product-uncached",
+        "product by id, uncached",
+        "GET one product by id with the customer's bearer token (which a shared cache for "
+        "anonymous reads bypasses): one SELECT",
+        32,
+        shop=_bearer_get("/api/catalog/products/{f.product_id}"),
+        baseline=_bearer_get("/products/{f.product_id}"),
+    ),
+    Scenario(
+        "product-cached",
+        "product by id, cached",
+        "the same GET, anonymous: answered by the gateway's short-lived cache where there is "
+        "one (the baseline has none: the same request as uncached)",
+        32,
+        shop=_get("/api/catalog/products/{f.product_id}"),
+        baseline=_get("/products/{f.product_id}"),
+    ),
+    Scenario(
+        "place-order",
+        "place an order",
+        "POST one line of quantity 1 with a bearer token. Shop: placement saga (orders, "
+        "catalog's reservation over HTTP, pending). Baseline: one transaction, SELECT ... FOR "
+        "UPDATE, decrement, insert order and line, commit",
+        16,
+        shop=_order_post("/api/orders/orders"),
+        baseline=_order_post("/orders"),
+    ),
+    Scenario(
+        "order-read",
+        "order by id",
+        "GET the customer's own order with its lines (bearer token)",
+        32,
+        shop=_bearer_get("/api/orders/orders/{f.order_id}"),
+        baseline=_bearer_get("/orders/{f.order_id}"),
+    ),
+    # Shop only (no baseline counterpart): where the time goes, layer by layer.
+    Scenario("gateway", "gateway only", "nginx answers /healthz by itself", 32, _get("/healthz")),
+    Scenario(
+        "liveness",
+        "service liveness",
+        "nginx -> uvicorn -> FastAPI, no database",
+        32,
+        _get("/api/catalog/healthz"),
+    ),
+    Scenario(
+        "readiness",
+        "database readiness",
+        "one SELECT 1 through PgBouncer",
+        32,
+        _get("/api/catalog/readyz"),
+    ),
+    Scenario(
+        "search",
+        "product search",
+        "full-text search (GIN index), first page of 20",
+        32,
+        _get("/api/catalog/products?q=mug&limit=20"),
+    ),
+    Scenario(
+        "login",
+        "login",
+        "one Argon2id verification and token issue (4 connections: each is deliberately costly)",
+        4,
+        lambda url, f: wrk.Load(
+            url + "/api/users/auth/login", "post_form.lua", (("BENCH_BODY", f.login_body),)
+        ),
+    ),
+]
+DEFAULT_SCENARIOS = [s for s in SCENARIOS if s.baseline is not None]
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gateway-url", default="http://localhost:8080")
+    parser.add_argument("--baseline-url", default="http://127.0.0.1:8090")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--settle", type=int, default=5, help="seconds of pause before each run")
+    parser.add_argument("--variants", default="nullpool,pooled", help="nullpool, pooled or both")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated scenarios: "
+        + ", ".join(s.key for s in SCENARIOS)
+        + " (default: "
+        + ", ".join(s.key for s in DEFAULT_SCENARIOS)
+        + ")",
     )
-    admin_headers = {"Authorization": "Bearer " + _login(client, admin, ADMIN_PASSWORD)}
-    customer, password = f"bench_{suffix}", f"bench password {suffix}"
-    client.post(
-        "/api/users/auth/register",
-        json={"email": f"{customer}@example.com", "username": customer, "password": password},
-    ).raise_for_status()
-    category = client.post(
-        "/api/catalog/categories", json={"name": f"Bench {suffix}"}, headers=admin_headers
-    )
-    category.raise_for_status()
-    product = client.post(
-        "/api/catalog/products",
-        json={
-            "name": f"Bench mug {suffix}",
-            "sku": f"BENCH-{suffix}",
-            "price": "12.50",
-            "description": "A mug for benchmarks.",
-            "category_id": category.json()["id"],
-            "stock": 1_000_000,
-        },
-        headers=admin_headers,
-    )
-    product.raise_for_status()
-    return {
-        "product_id": product.json()["id"],
-        "product_slug": product.json()["slug"],
-        "customer": customer,
-        "password": password,
-        "customer_token": _login(client, customer, password),
-    }
-
-
-def _login(client: httpx.Client, username: str, password: str) -> str:
-    response = client.post(
-        "/api/users/auth/login", data={"username": username, "password": password}
-    )
-    response.raise_for_status()
-    token: str = response.json()["access_token"]
-    return token
-
-
-def memory_table(project: str) -> str:
-    """Resident memory of each container after the load (docker stats, one sample)."""
-    rows = _docker(
-        "stats",
-        "--no-stream",
-        "--format",
-        "{{.Name}}\t{{.MemUsage}}\t{{.CPUPerc}}",
-        *_docker("ps", "-q", "--filter", f"label=com.docker.compose.project={project}").split(),
-    ).splitlines()
-    lines = [
-        "",
-        "Memory after the load (`docker stats`, one sample):",
-        "",
-        "| container | memory | CPU now |",
-        "|---|---|---:|",
-    ]
-    for row in sorted(rows):
-        name, memory, cpu = row.split("\t")
-        lines.append(f"| {name} | {memory.split(' / ')[0]} | {cpu} |")
-    return "\n".join(lines) + "\n"
-
-
-def report(results: list[Result], args: argparse.Namespace, notes: list[str]) -> str:
-    lines = [
-        f"# Benchmark report, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "",
-        f"wrk, {args.threads} threads, {args.connections} connections, {args.duration} s per "
-        f"scenario, against the gateway at {args.base_url} (gateway rate limits lifted by "
-        "bench/compose.bench.yml). One container per service, one uvicorn worker each; "
-        f"{os.cpu_count()} CPUs shared by the load generator and the whole stack; "
-        f"DATABASE_POOL_SIZE={os.environ.get('DATABASE_POOL_SIZE', '0')} (0: NullPool).",
-        "",
-        "| scenario | what it exercises | conns | req/s | p50 ms | p90 ms | p99 ms | requests "
-        "| non-2xx |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in results:
-        lines.append(
-            f"| {r.scenario.name} | {r.scenario.what} | "
-            f"{r.scenario.connections or args.connections} | {r.requests_per_second:,.1f} | "
-            f"{r.latency_ms.get('50', float('nan')):.1f} | "
-            f"{r.latency_ms.get('90', float('nan')):.1f} | "
-            f"{r.latency_ms.get('99', float('nan')):.1f} | {r.requests:,} | {r.non_2xx} |"
+    parser.add_argument("--project", default=os.environ.get("COMPOSE_PROJECT_NAME", "shop"))
+    args = parser.parse_args()
+    for url in (args.gateway_url, args.baseline_url):
+        if not LOOPBACK.match(url):
+            parser.error(f"benchmarks only target the local stack (loopback), not {url}")
+    if not 1 <= args.duration <= 120:
+        parser.error("--duration is 1 to 120 seconds: every run stays bounded")
+    try:
+        args.variant_list = [VARIANTS[name.strip()] for name in args.variants.split(",")]
+    except KeyError as error:
+        parser.error(f"unknown variant {error}; choose from {', '.join(VARIANTS)}")
+    wanted = {key.strip() for key in args.only.split(",") if key.strip()}
+    unknown = wanted - {s.key for s in SCENARIOS}
+    if unknown:
+        parser.error(
+            f"unknown scenario {sorted(unknown)}; choose from {[s.key for s in SCENARIOS]}"
         )
-    lines += ["", *notes, ""]
-    return "\n".join(lines)
+    args.scenario_list = [s for s in SCENARIOS if s.key in wanted] if wanted else DEFAULT_SCENARIOS
+    return args
+
+
+def measure_run(
+    project: str, load: wrk.Load, *, side: str, connections: int, duration: int
+) -> Measured:
+    """One wrk run with every container's cgroup CPU counter read before and after it."""
+    running = stack.containers(project)
+    before = measure.cpu_snapshot(running)
+    result = wrk.run(load, connections=connections, duration_seconds=duration)
+    after = measure.cpu_snapshot(running)
+    cost = measure.cpu_cost(running, before, after, requests=result.requests, side=side)
+    return Measured(result, cost)
+
+
+def measure_pair(
+    args: argparse.Namespace, scenario: Scenario, variant: Variant, shop: Fixture, baseline: Fixture
+) -> Pair:
+    """The shop's run, then the baseline's, each after a pause in which queued requests of the
+    previous run drain (so they do not bill this one)."""
+    time.sleep(args.settle)
+    shop_run = measure_run(
+        args.project,
+        scenario.shop(args.gateway_url, shop),
+        side="shop",
+        connections=scenario.connections,
+        duration=args.duration,
+    )
+    baseline_run = None
+    if scenario.baseline is not None:
+        time.sleep(args.settle)
+        baseline_run = measure_run(
+            args.project,
+            scenario.baseline(args.baseline_url, baseline),
+            side="baseline",
+            connections=scenario.connections,
+            duration=args.duration,
+        )
+    return Pair(scenario, variant, shop_run, baseline_run)
+
+
+def record_databases(run: BenchRun, project: str, moment: str) -> None:
+    shop_db = stack.service_container(project, "postgres")
+    state = measure.database_state(shop_db, user="postgres", database="shop")
+    run.databases.append(("shop", moment, state))
+    baseline_db = stack.service_container(project, "baseline-postgres")
+    state = measure.database_state(baseline_db, user="baseline", database="baseline")
+    run.databases.append(("baseline", moment, state))
+
+
+def current_pool_size(project: str) -> int:
+    """DATABASE_POOL_SIZE of the running services (-1 if they disagree)."""
+    sizes = {
+        stack.service_container(project, service).setting("DATABASE_POOL_SIZE") or "0"
+        for service in stack.SERVICES
+    }
+    return int(sizes.pop()) if len(sizes) == 1 else -1
+
+
+def switch_variant(
+    compose: stack.Compose, gateway: httpx.Client, project: str, pool_size: int
+) -> None:
+    if current_pool_size(project) == pool_size:
+        return
+    print(f"recreating {', '.join(stack.SERVICES)} with DATABASE_POOL_SIZE={pool_size}", flush=True)
+    compose.recreate_services(pool_size=pool_size)
+    stack.wait_for_shop(gateway)
+
+
+def benchmark(args: argparse.Namespace, run: BenchRun) -> None:
+    compose = stack.Compose()
+    with (
+        httpx.Client(base_url=args.gateway_url, timeout=10) as gateway,
+        httpx.Client(base_url=args.baseline_url, timeout=10) as baseline,
+    ):
+        stack.wait_for_shop(gateway)
+        stack.wait_for_baseline(baseline)
+        shop_fixture = fixtures.prepare_shop(gateway, args.project)
+        baseline_fixture = fixtures.prepare_baseline(baseline, args.project)
+        initial_pool_size = current_pool_size(args.project)
+        record_databases(run, args.project, "before")
+        for variant in args.variant_list:
+            switch_variant(compose, gateway, args.project, variant.pool_size)
+            for scenario in args.scenario_list:
+                pair = measure_pair(args, scenario, variant, shop_fixture, baseline_fixture)
+                run.pairs.append(pair)
+                print(pair.summary(), flush=True)
+            record_databases(run, args.project, f"after {variant.name}")
+        run.pool_bounds = measure.pgbouncer_bounds(stack.containers(args.project))
+        if initial_pool_size >= 0 and current_pool_size(args.project) != initial_pool_size:
+            switch_variant(compose, gateway, args.project, initial_pool_size)
+            run.notes.append(
+                f"Afterwards the services were put back to DATABASE_POOL_SIZE={initial_pool_size}, "
+                "as the stack was started."
+            )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base-url", default="http://localhost:8080")
-    parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--project", default=os.environ.get("COMPOSE_PROJECT_NAME", "shop"))
-    parser.add_argument(
-        "--only", default="", help="comma-separated scenario names to run (default: all)"
+    args = parse_arguments()
+    started = datetime.now(UTC)
+    run = BenchRun(
+        started=started,
+        duration_seconds=args.duration,
+        settle_seconds=args.settle,
+        gateway_url=args.gateway_url,
+        baseline_url=args.baseline_url,
     )
-    args = parser.parse_args()
-    if not re.match(r"^http://(localhost|127\.\d+\.\d+\.\d+)(:\d+)?$", args.base_url):
-        sys.exit("benchmarks only target the local stack (loopback)")
+    benchmark(args, run)
 
-    with httpx.Client(base_url=args.base_url, timeout=10) as client:
-        wait_until_ready(client)
-        scenarios = [
-            Scenario("gateway only", "/healthz", "nginx answers by itself"),
-            Scenario("service liveness", "/api/catalog/healthz", "nginx -> uvicorn -> FastAPI"),
-            Scenario(
-                "database readiness",
-                "/api/catalog/readyz",
-                "one SELECT 1 through PgBouncer",
-            ),
-        ]
-        shop = prepare_shop(client, args.project)
-        order = json.dumps({"lines": [{"product_id": shop["product_id"], "quantity": 1}]})
-        scenarios += [
-            Scenario(
-                "product detail",
-                f"/api/catalog/products/{shop['product_slug']}",
-                "one product by slug: one SELECT",
-            ),
-            Scenario(
-                "product search",
-                "/api/catalog/products?q=mug&limit=20",
-                "full-text search (GIN index), first page of 20",
-            ),
-            Scenario(
-                "login",
-                "/api/users/auth/login",
-                "one Argon2id verification (64 MiB, t=3, p=4) and token issue",
-                lua="post_form.lua",
-                env={
-                    "BENCH_BODY": f"username={shop['customer']}&password="
-                    + shop["password"].replace(" ", "+")
-                },
-                connections=4,
-            ),
-            Scenario(
-                "place order",
-                "/api/orders/orders",
-                "saga: placeholder, reserve in catalog over HTTP, snapshot, pending",
-                lua="post_json.lua",
-                env={"BENCH_TOKEN": shop["customer_token"], "BENCH_BODY": order},
-            ),
-        ]
-        notes: list[str] = [
-            "Every scenario's requests are real work: the order scenario places (and reserves "
-            "stock for) one new order per request.",
-        ]
+    paired = [p for p in run.pairs if p.baseline is not None]
+    scenarios = list(dict.fromkeys(p.scenario.name for p in paired))
 
-    if args.only:
-        wanted = {name.strip() for name in args.only.split(",")}
-        scenarios = [scenario for scenario in scenarios if scenario.name in wanted]
-    results = []
-    for scenario in scenarios:
-        # Let the previous scenario's queued requests drain so it does not bill this one.
-        time.sleep(SETTLE_SECONDS)
-        results.append(run_wrk(args.base_url, scenario, args))
-    text = report(results, args, notes) + memory_table(args.project)
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"report-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.md"
-    path.write_text(text)
-    (RESULTS_DIR / "latest.md").write_text(text)
-    print(text)
-    print(f"written to {path.relative_to(BENCH_DIR.parent)}")
+    def chart(path: Path) -> None:
+        charts.throughput_bars(
+            path,
+            scenarios=scenarios,
+            variants=[v.name for v in args.variant_list],
+            shop={
+                (p.scenario.name, p.variant.name): p.shop.wrk.requests_per_second for p in paired
+            },
+            baseline={
+                (p.scenario.name, p.variant.name): p.baseline.wrk.requests_per_second
+                for p in paired
+                if p.baseline is not None
+            },
+            title=f"req/s, wrk -t2, {args.duration} s per run, {started:%Y-%m-%d %H:%M} UTC "
+            "(shared 2-core machine: compare bars of one group)",
+        )
+
+    path = report.write(
+        RESULTS_DIR,
+        latest="latest",
+        prefix="report",
+        started=started,
+        render=lambda png: report.markdown(run, png if scenarios else None),
+        chart=chart if scenarios else None,
+    )
+    print(report.markdown(run, "latest.png" if scenarios else None))
+    print(f"written to {path.relative_to(RESULTS_DIR.parent.parent)} and bench/results/latest.*")
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (TimeoutError, LookupError, RuntimeError) as error:
+        sys.exit(f"bench: {error}")
