@@ -80,6 +80,7 @@ bench: uv images
 	@$(BENCH_UP)
 	$(UV) run python bench/run.py --gateway-url "http://localhost:$(GATEWAY_PORT)" \
 		--baseline-url "http://127.0.0.1:$(BASELINE_PORT)" $(BENCH_ARGS)
+	$(UV) run python libs/service-kit/bench/transaction_cost.py --out bench/results/transaction-cost.md
 	@echo "The benchmark stack is still up; 'make down' removes it."
 
 soak: uv images
