@@ -6,7 +6,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Double, RowMapping, cast, func, literal, select, tuple_
+from sqlalchemy import (
+    Double,
+    RowMapping,
+    String,
+    Uuid,
+    bindparam,
+    cast,
+    func,
+    literal,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -46,6 +57,13 @@ PUBLIC_PRODUCT_COLUMNS = (
 )
 
 
+# The product page's statements, built once: building a statement and its cache key costs
+# more CPU (about 0.35 ms) than the rest of the query's trip through SQLAlchemy.
+_ACTIVE_PRODUCT = select(*PUBLIC_PRODUCT_COLUMNS).join(Product.category).where(Product.is_active)
+_ACTIVE_PRODUCT_BY_ID = _ACTIVE_PRODUCT.where(Product.id == bindparam("ref", type_=Uuid()))
+_ACTIVE_PRODUCT_BY_SLUG = _ACTIVE_PRODUCT.where(Product.slug == bindparam("ref", type_=String()))
+
+
 @dataclass(frozen=True)
 class SortedProduct:
     product: RowMapping  # PUBLIC_PRODUCT_COLUMNS
@@ -69,13 +87,8 @@ class ProductRepository:
 
     async def get_active(self, ref: uuid.UUID | str) -> RowMapping | None:
         """An active product by id or slug, with its category: PUBLIC_PRODUCT_COLUMNS, one query."""
-        condition = Product.id == ref if isinstance(ref, uuid.UUID) else Product.slug == ref
-        statement = (
-            select(*PUBLIC_PRODUCT_COLUMNS)
-            .join(Product.category)
-            .where(condition, Product.is_active)
-        )
-        return (await self._session.execute(statement)).mappings().one_or_none()
+        statement = _ACTIVE_PRODUCT_BY_ID if isinstance(ref, uuid.UUID) else _ACTIVE_PRODUCT_BY_SLUG
+        return (await self._session.execute(statement, {"ref": ref})).mappings().one_or_none()
 
     async def search(
         self,
