@@ -1,9 +1,12 @@
 """Counts what a piece of code asks of the database: connections, transactions, statements.
 
 Deterministic, unlike timings: SQL statements are counted where SQLAlchemy hands them to the
-driver, and BEGIN/COMMIT/ROLLBACK where asyncpg really sends them (an autocommit statement
-sends none). With asyncpg every statement costs two round trips (prepare, then bind and
-execute) and every BEGIN, COMMIT or ROLLBACK one; a new connection costs its set-up on top.
+driver, and what asyncpg sends of its own where it really sends it: BEGIN/COMMIT/ROLLBACK (an
+autocommit statement sends none) and its type introspection (asyncpg caches types per
+connection, so a statement whose parameters or results are arrays or rows costs three more
+queries on every new connection - with NullPool, on every request). With asyncpg every
+statement costs two round trips (prepare, then bind and execute) and every BEGIN, COMMIT or
+ROLLBACK one; a new connection costs its set-up on top.
 """
 
 import asyncio
@@ -23,6 +26,8 @@ class Tally:
     begins: int = 0
     commits: int = 0
     rollbacks: int = 0
+    # asyncpg's own queries (type introspection), not SQLAlchemy's statements.
+    driver_queries: list[str] = field(default_factory=list)
 
     @property
     def transactions(self) -> int:
@@ -32,13 +37,18 @@ class Tally:
     @property
     def round_trips(self) -> int:
         """Round trips on open connections (connection set-up not included)."""
-        return 2 * len(self.statements) + self.begins + self.commits + self.rollbacks
+        statements = len(self.statements) + len(self.driver_queries)
+        return 2 * statements + self.begins + self.commits + self.rollbacks
 
     def summary(self) -> str:
         return (
             f"{self.connections} connections, {self.transactions} transactions,"
-            f" {len(self.statements)} statements, {self.round_trips} round trips:\n  "
-            + "\n  ".join(" ".join(statement.split())[:160] for statement in self.statements)
+            f" {len(self.statements)} statements, {len(self.driver_queries)} driver queries,"
+            f" {self.round_trips} round trips:\n  "
+            + "\n  ".join(
+                " ".join(statement.split())[:160]
+                for statement in [*self.statements, *self.driver_queries]
+            )
         )
 
 
@@ -85,3 +95,5 @@ class StatementMeter:
             self._tally.commits += 1
         elif verb == "ROLLBACK":
             self._tally.rollbacks += 1
+        else:
+            self._tally.driver_queries.append(record.query)

@@ -6,6 +6,7 @@ built per request, and each of them atomic by itself, so it runs without BEGIN/C
 (`autocommit_connection`). Everything else uses the ORM in the request's transaction.
 """
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -176,7 +177,9 @@ _OPEN_PLACEMENT = text(
 # Completing is one statement: the placeholder becomes the order (only while it is still
 # `placing`: a reconciler that holds it is waited for, and one that deleted it leaves nothing
 # to update, so nothing below happens), its lines go in at once and its first step of
-# history with them.
+# history with them. The lines travel as one JSON parameter (amounts as strings, so exact),
+# not as arrays: asyncpg introspects array types with three extra queries on every new
+# connection (with NullPool: on every request), JSON it knows.
 _COMPLETE_PLACEMENT = text(
     """
     WITH placed AS (
@@ -190,12 +193,10 @@ _COMPLETE_PLACEMENT = text(
             (id, order_id, line_number, product_id, sku, name, unit_price, quantity, line_total)
         SELECT gen_random_uuid(), placed.id, l.line_number, l.product_id, l.sku, l.name,
                l.unit_price, l.quantity, l.line_total
-        FROM placed, unnest(
-            CAST(:line_numbers AS integer[]), CAST(:product_ids AS uuid[]),
-            CAST(:skus AS varchar[]), CAST(:names AS varchar[]),
-            CAST(:unit_prices AS numeric[]), CAST(:quantities AS integer[]),
-            CAST(:line_totals AS numeric[])
-        ) AS l(line_number, product_id, sku, name, unit_price, quantity, line_total)
+        FROM placed, json_to_recordset(CAST(:lines AS json)) AS l(
+            line_number integer, product_id uuid, sku varchar, name varchar,
+            unit_price numeric, quantity integer, line_total numeric
+        )
     ),
     step AS (
         INSERT INTO orders.order_status_changes (order_id, from_status, to_status, actor_id,
@@ -209,32 +210,25 @@ _COMPLETE_PLACEMENT = text(
 )
 
 # One order with its lines and history, in one statement and only the columns the answer
-# needs. Lines and steps come as arrays of built-in types, which asyncpg decodes without the
-# type introspection (extra queries on every new connection) that arrays of rows would need.
+# needs. Lines and steps come as JSON (amounts as text, so exact; times in UTC, so the answer
+# does not depend on the session's time zone): asyncpg knows JSON, while arrays or rows would
+# cost three type-introspection queries on every new connection.
 _DETAILS = """
     SELECT o.id, o.number, o.customer_id, o.status, o.total, o.created_at, o.updated_at,
-           l.line_numbers, l.product_ids, l.skus, l.names, l.unit_prices, l.quantities,
-           l.line_totals,
-           h.from_statuses, h.to_statuses, h.changed_ats, h.actor_ids, h.actor_roles
+           (SELECT coalesce(json_agg(json_build_object(
+                       'line_number', l.line_number, 'product_id', l.product_id,
+                       'sku', l.sku, 'name', l.name, 'unit_price', l.unit_price::text,
+                       'quantity', l.quantity, 'line_total', l.line_total::text)
+                   ORDER BY l.line_number), '[]')
+            FROM orders.order_lines AS l WHERE l.order_id = o.id) AS lines,
+           (SELECT coalesce(json_agg(json_build_object(
+                       'from_status', h.from_status, 'to_status', h.to_status,
+                       'changed_at', to_char(h.changed_at AT TIME ZONE 'UTC',
+                                             'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                       'actor_id', h.actor_id, 'actor_role', h.actor_role)
+                   ORDER BY h.id), '[]')
+            FROM orders.order_status_changes AS h WHERE h.order_id = o.id) AS history
     FROM orders.orders AS o
-    CROSS JOIN LATERAL (
-        SELECT array_agg(line_number ORDER BY line_number) AS line_numbers,
-               array_agg(product_id ORDER BY line_number) AS product_ids,
-               array_agg(sku ORDER BY line_number) AS skus,
-               array_agg(name ORDER BY line_number) AS names,
-               array_agg(unit_price ORDER BY line_number) AS unit_prices,
-               array_agg(quantity ORDER BY line_number) AS quantities,
-               array_agg(line_total ORDER BY line_number) AS line_totals
-        FROM orders.order_lines WHERE order_id = o.id
-    ) AS l
-    CROSS JOIN LATERAL (
-        SELECT array_agg(from_status ORDER BY id) AS from_statuses,
-               array_agg(to_status ORDER BY id) AS to_statuses,
-               array_agg(changed_at ORDER BY id) AS changed_ats,
-               array_agg(actor_id ORDER BY id) AS actor_ids,
-               array_agg(actor_role ORDER BY id) AS actor_roles
-        FROM orders.order_status_changes WHERE order_id = o.id
-    ) AS h
 """
 _VISIBLE_ORDER = text(_DETAILS + " WHERE o.id = :order_id AND o.status <> 'placing'")
 _VISIBLE_ORDER_OF_CUSTOMER = text(
@@ -287,13 +281,20 @@ async def complete_placement(
             {
                 "order_id": order_id,
                 "total": total,
-                "line_numbers": [line.line_number for line in lines],
-                "product_ids": [line.product_id for line in lines],
-                "skus": [line.sku for line in lines],
-                "names": [line.name for line in lines],
-                "unit_prices": [line.unit_price for line in lines],
-                "quantities": [line.quantity for line in lines],
-                "line_totals": [line.line_total for line in lines],
+                "lines": json.dumps(
+                    [
+                        {
+                            "line_number": line.line_number,
+                            "product_id": str(line.product_id),
+                            "sku": line.sku,
+                            "name": line.name,
+                            "unit_price": str(line.unit_price),
+                            "quantity": line.quantity,
+                            "line_total": str(line.line_total),
+                        }
+                        for line in lines
+                    ]
+                ),
                 "actor_id": actor_id,
                 "actor_role": actor_role,
             },
@@ -341,24 +342,6 @@ async def find_by_idempotency_key(
 
 
 def _details(row: Row[Any]) -> OrderDetails:
-    lines = zip(
-        row.line_numbers or (),
-        row.product_ids or (),
-        row.skus or (),
-        row.names or (),
-        row.unit_prices or (),
-        row.quantities or (),
-        row.line_totals or (),
-        strict=True,
-    )
-    steps = zip(
-        row.from_statuses or (),
-        row.to_statuses or (),
-        row.changed_ats or (),
-        row.actor_ids or (),
-        row.actor_roles or (),
-        strict=True,
-    )
     return OrderDetails.model_validate(
         {
             "id": row.id,
@@ -368,27 +351,7 @@ def _details(row: Row[Any]) -> OrderDetails:
             "total": row.total,
             "created_at": row.created_at,
             "updated_at": row.updated_at,
-            "lines": [
-                {
-                    "line_number": line_number,
-                    "product_id": product_id,
-                    "sku": sku,
-                    "name": name,
-                    "unit_price": unit_price,
-                    "quantity": quantity,
-                    "line_total": line_total,
-                }
-                for line_number, product_id, sku, name, unit_price, quantity, line_total in lines
-            ],
-            "history": [
-                {
-                    "from_status": from_status,
-                    "to_status": to_status,
-                    "changed_at": changed_at,
-                    "actor_id": actor_id,
-                    "actor_role": actor_role,
-                }
-                for from_status, to_status, changed_at, actor_id, actor_role in steps
-            ],
+            "lines": row.lines,
+            "history": row.history,
         }
     )
