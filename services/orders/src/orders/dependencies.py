@@ -1,32 +1,36 @@
-"""What the app keeps for its endpoints, as FastAPI dependencies."""
+"""What the app keeps for its endpoints, as FastAPI dependencies.
+
+All are `async def`: FastAPI runs a plain `def` dependency in a worker thread, which costs a
+thread hand-off on every request for what is an attribute lookup.
+"""
 
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orders.catalog.client import CatalogClient
 from orders.settings import OrdersSettings
 from service_kit.database import Database
 
 
-def _catalog(request: Request) -> CatalogClient:
+async def _catalog(request: Request) -> CatalogClient:
     catalog: CatalogClient = request.app.state.catalog
     return catalog
 
 
-def _sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
-    # For the few services that need transactions of their own (placement), not the
-    # request's one; everything else takes service_kit.database.SessionDep.
+async def _engine(request: Request) -> AsyncEngine:
+    # For the services that manage connections of their own (placement, which must commit
+    # before the request ends; single-statement reads); the rest take SessionDep.
     database: Database = request.app.state.database
-    return database.sessionmaker
+    return database.engine
 
 
-def _settings(request: Request) -> OrdersSettings:
+async def _settings(request: Request) -> OrdersSettings:
     settings: OrdersSettings = request.app.state.settings
     return settings
 
 
 CatalogDep = Annotated[CatalogClient, Depends(_catalog)]
-SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(_sessionmaker)]
+EngineDep = Annotated[AsyncEngine, Depends(_engine)]
 SettingsDep = Annotated[OrdersSettings, Depends(_settings)]

@@ -8,8 +8,9 @@ Every move is idempotent: asking for the state a reservation is already in answe
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from catalog.reservations import repository
 from catalog.reservations.errors import (
     IllegalReservationTransition,
     InsufficientStock,
@@ -19,7 +20,7 @@ from catalog.reservations.errors import (
     ReservationNotFound,
 )
 from catalog.reservations.models import Reservation, ReservationLine, ReservationStatus
-from catalog.reservations.repository import ReservationRepository
+from catalog.reservations.repository import ReservationRepository, StoredReservation
 from catalog.reservations.schemas import (
     RequestedLine,
     ReservationOut,
@@ -34,24 +35,51 @@ class StockAccountingError(RuntimeError):
 
 
 async def reserve_stock(
-    *, session: AsyncSession, request: ReservationRequest, default_ttl_seconds: int
+    *, connection: AsyncConnection, request: ReservationRequest, default_ttl_seconds: int
 ) -> tuple[ReservationOut, bool]:
     """Hold stock for every line, or for none; returns the reservation and whether it is new.
 
     The same key with the same lines answers the stored reservation and touches no stock;
-    with other lines it is a conflict. Everything happens in the caller's one transaction,
-    so raising undoes the reservation row too.
+    with other lines it is a conflict. A new reservation is one statement, atomic by itself
+    (repository.reserve), so `connection` may be in autocommit mode; a refusal writes nothing.
     """
     wanted = _summed(request.lines)
-    reservations = ReservationRepository(session)
-    reservation = await reservations.insert_if_absent(
-        key=request.key, ttl_seconds=request.ttl_seconds or default_ttl_seconds
+    attempt = await repository.reserve(
+        connection,
+        key=request.key,
+        ttl_seconds=request.ttl_seconds or default_ttl_seconds,
+        wanted=wanted,
     )
-    if reservation is None:
-        return await _replay(reservations, key=request.key, wanted=wanted), False
+    if attempt.expires_at is not None:
+        products = attempt.products
+        return ReservationOut(
+            key=request.key,
+            status=ReservationStatus.HELD,
+            expires_at=attempt.expires_at,
+            lines=[
+                ReservedLine(
+                    product_id=product_id,
+                    sku=products[product_id].sku,
+                    name=products[product_id].name,
+                    unit_price=products[product_id].price,
+                    quantity=quantity,
+                )
+                for product_id, quantity in wanted.items()
+            ],
+        ), True
 
-    stock = StockRepository(session)
-    products = {product.product_id: product for product in await stock.lock_products(list(wanted))}
+    # Nothing was written. An existing key answers first (a retry gets the first answer,
+    # whatever the stock is now); this is a new statement, so it sees a reservation that a
+    # concurrent request with the same key committed while this one waited for its locks.
+    existing = await repository.find(connection, request.key)
+    if existing is not None:
+        if {line.product_id: line.quantity for line in existing.lines} != wanted:
+            raise ReservationKeyConflict(
+                f"Reservation '{request.key}' exists with other lines; use a new key for a new"
+                " reservation.",
+            )
+        return _stored_out(existing), False
+    products = attempt.products
     unavailable = [
         product_id
         for product_id in wanted
@@ -76,30 +104,14 @@ async def reserve_stock(
             f"Not enough stock for {len(shortages)} of {len(wanted)} products.",
             shortages=shortages,
         )
-    await _move(stock, wanted, source=StockColumn.AVAILABLE, target=StockColumn.HELD, locked=True)
-
-    lines = [
-        ReservationLine(
-            reservation_id=reservation.id,
-            product_id=product_id,
-            position=position,
-            quantity=quantity,
-            unit_price=products[product_id].price,
-            sku=products[product_id].sku,
-            name=products[product_id].name,
-        )
-        for position, (product_id, quantity) in enumerate(wanted.items())
-    ]
-    await reservations.add_lines(lines)
-    return _out(reservation, lines), True
+    raise StockAccountingError(f"reservation {request.key!r} was neither made nor refused")
 
 
 async def get_reservation(*, session: AsyncSession, key: str) -> ReservationOut:
-    reservations = ReservationRepository(session)
-    reservation = await reservations.get_by_key(key)
+    reservation = await repository.find(session, key)
     if reservation is None:
         raise ReservationNotFound(f"There is no reservation '{key}'.")
-    return _out(reservation, await reservations.lines(reservation.id))
+    return _stored_out(reservation)
 
 
 async def commit_reservation(*, session: AsyncSession, key: str) -> ReservationOut:
@@ -181,31 +193,15 @@ async def expire_overdue_reservations(*, session: AsyncSession, limit: int) -> i
     return len(overdue)
 
 
-async def _replay(
-    reservations: ReservationRepository, *, key: str, wanted: dict[uuid.UUID, int]
-) -> ReservationOut:
-    existing = await reservations.get_by_key(key)
-    if existing is None:  # reservations are never deleted
-        raise StockAccountingError(f"reservation {key!r} conflicted but cannot be read")
-    lines = await reservations.lines(existing.id)
-    if _quantities(lines) != wanted:
-        raise ReservationKeyConflict(
-            f"Reservation '{key}' exists with other lines; use a new key for a new reservation.",
-        )
-    return _out(existing, lines)
-
-
 async def _move(
     stock: StockRepository,
     quantities: dict[uuid.UUID, int],
     *,
     source: StockColumn,
     target: StockColumn,
-    locked: bool = False,
 ) -> None:
     """Move units between columns for several products; locks them first (in id order)."""
-    if not locked:
-        await stock.lock_products(list(quantities))
+    await stock.lock_products(list(quantities))
     moved = await stock.move(quantities, source=source, target=target)
     if moved != len(quantities):
         raise StockAccountingError(
@@ -239,5 +235,23 @@ def _out(reservation: Reservation, lines: Sequence[ReservationLine]) -> Reservat
                 quantity=line.quantity,
             )
             for line in lines
+        ],
+    )
+
+
+def _stored_out(reservation: StoredReservation) -> ReservationOut:
+    return ReservationOut(
+        key=reservation.key,
+        status=reservation.status,
+        expires_at=reservation.expires_at,
+        lines=[
+            ReservedLine(
+                product_id=line.product_id,
+                sku=line.sku,
+                name=line.name,
+                unit_price=line.unit_price,
+                quantity=line.quantity,
+            )
+            for line in reservation.lines
         ],
     )

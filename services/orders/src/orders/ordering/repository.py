@@ -1,20 +1,26 @@
-"""Every query of the ordering domain. Placements in flight (`placing`) are never visible."""
+"""Every query of the ordering domain. Placements in flight (`placing`) are never visible.
 
+The hot paths - opening and completing a placement, reading one order - are single
+statements in SQL on a plain connection: no ORM unit of work, no identity map, no statement
+built per request, and each of them atomic by itself, so it runs without BEGIN/COMMIT
+(`autocommit_connection`). Everything else uses the ORM in the request's transaction.
+"""
+
+import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Row, Select, delete, func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from orders.ordering.models import Order, OrderStatus
-
-_IDEMPOTENCY_CONSTRAINT = "uq_orders_customer_id_idempotency_key"
+from orders.ordering.schemas import OrderDetails, OrderLineDetails
 
 
 def _visible() -> ColumnElement[bool]:
@@ -23,64 +29,6 @@ def _visible() -> ColumnElement[bool]:
 
 def _with_details(statement: Select[Order]) -> Select[Order]:
     return statement.options(selectinload(Order.lines), selectinload(Order.history))
-
-
-async def insert_placement(
-    session: AsyncSession,
-    *,
-    order_id: uuid.UUID,
-    number: str,
-    customer_id: uuid.UUID,
-    idempotency_key: str | None,
-    request_fingerprint: str | None,
-) -> bool:
-    """The order's placeholder; False when the customer already used the Idempotency-Key.
-
-    ON CONFLICT makes a concurrent duplicate wait for the first insert and then step aside,
-    instead of failing. Any other unique violation (the order number) raises IntegrityError.
-    """
-    statement = (
-        insert(Order)
-        .values(
-            id=order_id,
-            number=number,
-            customer_id=customer_id,
-            status=OrderStatus.PLACING.value,
-            total=Decimal("0.00"),
-            idempotency_key=idempotency_key,
-            request_fingerprint=request_fingerprint,
-        )
-        .on_conflict_do_nothing(constraint=_IDEMPOTENCY_CONSTRAINT)
-        .returning(Order.id)
-    )
-    return (await session.execute(statement)).scalar_one_or_none() is not None
-
-
-async def find_by_idempotency_key(
-    session: AsyncSession, *, customer_id: uuid.UUID, idempotency_key: str
-) -> Order | None:
-    statement = _with_details(
-        select(Order).where(
-            Order.customer_id == customer_id, Order.idempotency_key == idempotency_key
-        )
-    )
-    return (await session.execute(statement)).scalar_one_or_none()
-
-
-async def lock_placement(session: AsyncSession, *, order_id: uuid.UUID) -> Order | None:
-    """The placeholder, locked, if it is still placing (the reconciler may have taken it)."""
-    statement = (
-        select(Order)
-        .where(Order.id == order_id, Order.status == OrderStatus.PLACING.value)
-        .with_for_update(of=Order)
-    )
-    order = (await session.execute(statement)).scalar_one_or_none()
-    if order is not None:
-        # A placeholder has no lines or history: only completing it (under this lock) adds
-        # them. Mark both loaded and empty rather than select rows that cannot exist.
-        set_committed_value(order, "lines", [])
-        set_committed_value(order, "history", [])
-    return order
 
 
 async def claim_stale_placement(
@@ -104,8 +52,10 @@ async def claim_stale_placement(
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-async def delete_placement(session: AsyncSession, *, order_id: uuid.UUID) -> None:
-    await session.execute(
+async def delete_placement(
+    executor: AsyncSession | AsyncConnection, *, order_id: uuid.UUID
+) -> None:
+    await executor.execute(
         delete(Order).where(Order.id == order_id, Order.status == OrderStatus.PLACING.value)
     )
 
@@ -195,3 +145,213 @@ async def totals_by_status(
         )
     ).all()
     return {status: (count, Decimal(amount)) for status, count, amount in rows}
+
+
+@asynccontextmanager
+async def autocommit_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection on which every statement is its own transaction: no BEGIN, no COMMIT.
+
+    For work that is one statement: PostgreSQL runs a statement atomically anyway, so an
+    explicit transaction would only add two round trips. Through PgBouncer in transaction
+    mode this needs its prepared-statement support (1.21+, max_prepared_statements > 0),
+    because a statement's prepare and its execution are separate protocol exchanges.
+    """
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
+
+
+# ON CONFLICT makes a concurrent duplicate (same customer, same Idempotency-Key) wait for the
+# first insert and then step aside instead of failing; any other unique violation (the order
+# number) raises IntegrityError.
+_OPEN_PLACEMENT = text(
+    """
+    INSERT INTO orders.orders
+        (id, number, customer_id, status, total, idempotency_key, request_fingerprint)
+    VALUES (:order_id, :number, :customer_id, 'placing', 0, :idempotency_key, :fingerprint)
+    ON CONFLICT ON CONSTRAINT uq_orders_customer_id_idempotency_key DO NOTHING
+    RETURNING created_at
+    """
+)
+
+# Completing is one statement: the placeholder becomes the order (only while it is still
+# `placing`: a reconciler that holds it is waited for, and one that deleted it leaves nothing
+# to update, so nothing below happens), its lines go in at once and its first step of
+# history with them. The lines travel as one JSON parameter (amounts as strings, so exact),
+# not as arrays: asyncpg introspects array types with three extra queries on every new
+# connection (with NullPool: on every request), JSON it knows.
+_COMPLETE_PLACEMENT = text(
+    """
+    WITH placed AS (
+        UPDATE orders.orders
+        SET status = 'pending', total = :total, updated_at = now()
+        WHERE id = :order_id AND status = 'placing'
+        RETURNING id, updated_at
+    ),
+    lines AS (
+        INSERT INTO orders.order_lines
+            (id, order_id, line_number, product_id, sku, name, unit_price, quantity, line_total)
+        SELECT gen_random_uuid(), placed.id, l.line_number, l.product_id, l.sku, l.name,
+               l.unit_price, l.quantity, l.line_total
+        FROM placed, json_to_recordset(CAST(:lines AS json)) AS l(
+            line_number integer, product_id uuid, sku varchar, name varchar,
+            unit_price numeric, quantity integer, line_total numeric
+        )
+    ),
+    step AS (
+        INSERT INTO orders.order_status_changes (order_id, from_status, to_status, actor_id,
+                                                 actor_role)
+        SELECT placed.id, NULL, 'pending', CAST(:actor_id AS uuid), CAST(:actor_role AS varchar)
+        FROM placed
+        RETURNING changed_at
+    )
+    SELECT placed.updated_at, step.changed_at FROM placed, step
+    """
+)
+
+# One order with its lines and history, in one statement and only the columns the answer
+# needs. Lines and steps come as JSON (amounts as text, so exact; times in UTC, so the answer
+# does not depend on the session's time zone): asyncpg knows JSON, while arrays or rows would
+# cost three type-introspection queries on every new connection.
+_DETAILS = """
+    SELECT o.id, o.number, o.customer_id, o.status, o.total, o.created_at, o.updated_at,
+           (SELECT coalesce(json_agg(json_build_object(
+                       'line_number', l.line_number, 'product_id', l.product_id,
+                       'sku', l.sku, 'name', l.name, 'unit_price', l.unit_price::text,
+                       'quantity', l.quantity, 'line_total', l.line_total::text)
+                   ORDER BY l.line_number), '[]')
+            FROM orders.order_lines AS l WHERE l.order_id = o.id) AS lines,
+           (SELECT coalesce(json_agg(json_build_object(
+                       'from_status', h.from_status, 'to_status', h.to_status,
+                       'changed_at', to_char(h.changed_at AT TIME ZONE 'UTC',
+                                             'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                       'actor_id', h.actor_id, 'actor_role', h.actor_role)
+                   ORDER BY h.id), '[]')
+            FROM orders.order_status_changes AS h WHERE h.order_id = o.id) AS history
+    FROM orders.orders AS o
+"""
+_VISIBLE_ORDER = text(_DETAILS + " WHERE o.id = :order_id AND o.status <> 'placing'")
+_VISIBLE_ORDER_OF_CUSTOMER = text(
+    _DETAILS + " WHERE o.id = :order_id AND o.customer_id = :customer_id AND o.status <> 'placing'"
+)
+_ORDER_BY_IDEMPOTENCY_KEY = text(
+    _DETAILS.replace("SELECT o.id,", "SELECT o.request_fingerprint, o.id,", 1)
+    + " WHERE o.customer_id = :customer_id AND o.idempotency_key = :idempotency_key"
+)
+
+
+async def insert_placement(
+    connection: AsyncConnection,
+    *,
+    order_id: uuid.UUID,
+    number: str,
+    customer_id: uuid.UUID,
+    idempotency_key: str | None,
+    request_fingerprint: str | None,
+) -> datetime | None:
+    """The order's placeholder (its creation time); None if the customer used the key before."""
+    created_at: datetime | None = (
+        await connection.execute(
+            _OPEN_PLACEMENT,
+            {
+                "order_id": order_id,
+                "number": number,
+                "customer_id": customer_id,
+                "idempotency_key": idempotency_key,
+                "fingerprint": request_fingerprint,
+            },
+        )
+    ).scalar_one_or_none()
+    return created_at
+
+
+async def complete_placement(
+    connection: AsyncConnection,
+    *,
+    order_id: uuid.UUID,
+    total: Decimal,
+    lines: Sequence[OrderLineDetails],
+    actor_id: uuid.UUID,
+    actor_role: str,
+) -> tuple[datetime, datetime] | None:
+    """(updated_at, changed_at) of the completed order; None if it is no longer placing."""
+    row = (
+        await connection.execute(
+            _COMPLETE_PLACEMENT,
+            {
+                "order_id": order_id,
+                "total": total,
+                "lines": json.dumps(
+                    [
+                        {
+                            "line_number": line.line_number,
+                            "product_id": str(line.product_id),
+                            "sku": line.sku,
+                            "name": line.name,
+                            "unit_price": str(line.unit_price),
+                            "quantity": line.quantity,
+                            "line_total": str(line.line_total),
+                        }
+                        for line in lines
+                    ]
+                ),
+                "actor_id": actor_id,
+                "actor_role": actor_role,
+            },
+        )
+    ).one_or_none()
+    return None if row is None else (row.updated_at, row.changed_at)
+
+
+async def find_details(
+    connection: AsyncConnection, *, order_id: uuid.UUID, customer_id: uuid.UUID | None = None
+) -> OrderDetails | None:
+    """A visible order with its lines and history; only the customer's if one is named."""
+    if customer_id is None:
+        result = await connection.execute(_VISIBLE_ORDER, {"order_id": order_id})
+    else:
+        result = await connection.execute(
+            _VISIBLE_ORDER_OF_CUSTOMER, {"order_id": order_id, "customer_id": customer_id}
+        )
+    row = result.one_or_none()
+    return None if row is None else _details(row)
+
+
+@dataclass(frozen=True)
+class EarlierPlacement:
+    request_fingerprint: str | None
+    # None while it is still placing (nothing of it is visible yet).
+    order: OrderDetails | None
+
+
+async def find_by_idempotency_key(
+    connection: AsyncConnection, *, customer_id: uuid.UUID, idempotency_key: str
+) -> EarlierPlacement | None:
+    row = (
+        await connection.execute(
+            _ORDER_BY_IDEMPOTENCY_KEY,
+            {"customer_id": customer_id, "idempotency_key": idempotency_key},
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    placing = row.status == OrderStatus.PLACING.value
+    return EarlierPlacement(
+        request_fingerprint=row.request_fingerprint, order=None if placing else _details(row)
+    )
+
+
+def _details(row: Row[Any]) -> OrderDetails:
+    return OrderDetails.model_validate(
+        {
+            "id": row.id,
+            "number": row.number,
+            "customer_id": row.customer_id,
+            "status": row.status,
+            "total": row.total,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+            "lines": row.lines,
+            "history": row.history,
+        }
+    )

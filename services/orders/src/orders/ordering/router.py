@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import AwareDatetime
 
-from orders.dependencies import CatalogDep, SessionmakerDep, SettingsDep
+from orders.dependencies import CatalogDep, EngineDep, SettingsDep
 from orders.ordering import service
 from orders.ordering.errors import InvalidDateRange
 from orders.ordering.models import OrderStatus
@@ -55,14 +55,14 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 async def place_order(
     body: PlaceOrderRequest,
     customer: CurrentUser,
-    sessionmaker: SessionmakerDep,
+    engine: EngineDep,
     catalog: CatalogDep,
     settings: SettingsDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> OrderDetails:
     placed = await service.place_order(
-        sessionmaker=sessionmaker,
+        engine=engine,
         catalog=catalog,
         customer=customer,
         lines=body.merged_lines(),
@@ -76,7 +76,7 @@ async def place_order(
     response.headers["Location"] = f"{router.prefix}/{placed.order.id}"
     if placed.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return OrderDetails.model_validate(placed.order)
+    return placed.order
 
 
 @router.get("", summary="The caller's orders, newest first")
@@ -99,9 +99,8 @@ async def list_my_orders(
 
 
 @router.get("/{order_id}", responses=_problems(401, 404), summary="One order with its history")
-async def get_order(order_id: uuid.UUID, session: SessionDep, viewer: CurrentUser) -> OrderDetails:
-    order = await service.get_order(session=session, order_id=order_id, viewer=viewer)
-    return OrderDetails.model_validate(order)
+async def get_order(order_id: uuid.UUID, engine: EngineDep, viewer: CurrentUser) -> OrderDetails:
+    return await service.get_order(engine=engine, order_id=order_id, viewer=viewer)
 
 
 async def _move(

@@ -1,10 +1,11 @@
 """Placing orders (a saga across catalog and this database), moving them, reading them.
 
 Placement cannot be one transaction: the catalog call sits between two writes, and its
-outcome must survive a crash. So `place_order` uses the app's sessionmaker for two short
-transactions of its own instead of the request's session (which commits only when the
-endpoint returns): the placeholder is committed *before* catalog is asked, so whatever
-happens next, the reconciler finds it (docs/orders.md has the sequence and failure table).
+outcome must survive a crash. So `place_order` does not use the request's session (which
+commits only when the endpoint returns): it writes twice on connections of its own, each
+write one statement that commits by itself - the placeholder is committed *before* catalog
+is asked, so whatever happens next, the reconciler finds it (docs/orders.md has the sequence
+and failure table), and no transaction is open while catalog is called.
 """
 
 import hashlib
@@ -19,14 +20,22 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import get_args
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from orders.catalog import errors as catalog_errors
 from orders.catalog.client import CatalogClient
 from orders.catalog.schemas import RequestedLine, Reservation, ReservationStatus
 from orders.ordering import errors, repository
-from orders.ordering.models import Order, OrderLine, OrderStatus, OrderStatusChange
-from orders.ordering.schemas import OrderLineRequest, OrderStatistics, VisibleStatus
+from orders.ordering.models import Order, OrderStatus, OrderStatusChange
+from orders.ordering.repository import autocommit_connection
+from orders.ordering.schemas import (
+    OrderDetails,
+    OrderLineDetails,
+    OrderLineRequest,
+    OrderStatistics,
+    StatusChange,
+    VisibleStatus,
+)
 from service_kit.auth import Principal
 
 logger = logging.getLogger(__name__)
@@ -70,14 +79,20 @@ def request_fingerprint(lines: Sequence[OrderLineRequest]) -> str:
 
 @dataclass(frozen=True)
 class PlacedOrder:
-    order: Order
+    order: OrderDetails
     # True when the Idempotency-Key named an order placed before: nothing was done again.
     replayed: bool
 
 
+@dataclass(frozen=True)
+class _Opened:
+    number: str
+    created_at: datetime
+
+
 async def place_order(
     *,
-    sessionmaker: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
     catalog: CatalogClient,
     customer: Principal,
     lines: Sequence[OrderLineRequest],
@@ -88,18 +103,18 @@ async def place_order(
     """Reserve the stock for `lines` (merged, one per product) and record the order."""
     order_id = uuid.uuid4()
     fingerprint = request_fingerprint(lines) if idempotency_key is not None else None
-    earlier = await _open_placement(
-        sessionmaker=sessionmaker,
+    opened = await _open_placement(
+        engine=engine,
         order_id=order_id,
         customer_id=customer.user_id,
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,
         retry_after_seconds=retry_after_seconds,
     )
-    if earlier is not None:
-        return PlacedOrder(order=earlier, replayed=True)
+    if isinstance(opened, OrderDetails):
+        return PlacedOrder(order=opened, replayed=True)
     reservation = await _reserve_stock(
-        sessionmaker=sessionmaker,
+        engine=engine,
         catalog=catalog,
         order_id=order_id,
         lines=lines,
@@ -107,13 +122,12 @@ async def place_order(
         retry_after_seconds=retry_after_seconds,
     )
     priced, total = _priced_lines(lines, reservation)
-    await _refuse_oversized_order(
-        sessionmaker=sessionmaker, catalog=catalog, order_id=order_id, total=total
-    )
+    await _refuse_oversized_order(engine=engine, catalog=catalog, order_id=order_id, total=total)
     order = await _complete_placement(
-        sessionmaker=sessionmaker,
+        engine=engine,
         catalog=catalog,
         order_id=order_id,
+        opened=opened,
         customer=customer,
         lines=priced,
         total=total,
@@ -124,46 +138,49 @@ async def place_order(
 
 async def _open_placement(
     *,
-    sessionmaker: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
     order_id: uuid.UUID,
     customer_id: uuid.UUID,
     idempotency_key: str | None,
     fingerprint: str | None,
     retry_after_seconds: int,
-) -> Order | None:
-    """Transaction 1: commit the placeholder; or return the order this key already placed."""
+) -> _Opened | OrderDetails:
+    """Write 1: commit the placeholder; or return the order this key already placed."""
     for _ in range(_PLACEMENT_OPEN_ATTEMPTS):
+        number = new_order_number(datetime.now(UTC))
         try:
-            async with sessionmaker() as session, session.begin():
-                if await repository.insert_placement(
-                    session,
+            async with autocommit_connection(engine) as connection:
+                created_at = await repository.insert_placement(
+                    connection,
                     order_id=order_id,
-                    number=new_order_number(datetime.now(UTC)),
+                    number=number,
                     customer_id=customer_id,
                     idempotency_key=idempotency_key,
                     request_fingerprint=fingerprint,
-                ):
-                    return None
+                )
+                if created_at is not None:
+                    return _Opened(number=number, created_at=created_at)
                 assert idempotency_key is not None  # only a key can conflict
                 earlier = await repository.find_by_idempotency_key(
-                    session, customer_id=customer_id, idempotency_key=idempotency_key
+                    connection, customer_id=customer_id, idempotency_key=idempotency_key
                 )
-                if earlier is None:
-                    continue  # that placement was refused and removed meanwhile: try again
-                if earlier.request_fingerprint != fingerprint:
-                    raise errors.IdempotencyKeyReused(
-                        "This Idempotency-Key was used for a different order; use a new key."
-                    )
-                if earlier.status == OrderStatus.PLACING:
-                    raise errors.PlacementInProgress(
-                        "The first request with this Idempotency-Key is still being placed;"
-                        " repeat it later to get its result.",
-                        headers={"Retry-After": str(retry_after_seconds)},
-                    )
-                return earlier
         except IntegrityError:
             # The random order number is taken (chance: orders that day / 8.9e8): draw again.
             logger.warning("order number collision; drawing another", exc_info=True)
+            continue
+        if earlier is None:
+            continue  # that placement was refused and removed meanwhile: try again
+        if earlier.request_fingerprint != fingerprint:
+            raise errors.IdempotencyKeyReused(
+                "This Idempotency-Key was used for a different order; use a new key."
+            )
+        if earlier.order is None:
+            raise errors.PlacementInProgress(
+                "The first request with this Idempotency-Key is still being placed;"
+                " repeat it later to get its result.",
+                headers={"Retry-After": str(retry_after_seconds)},
+            )
+        return earlier.order
     raise errors.PlacementInProgress(
         "The order could not be opened; repeat the request.",
         headers={"Retry-After": "1"},
@@ -172,7 +189,7 @@ async def _open_placement(
 
 async def _reserve_stock(
     *,
-    sessionmaker: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
     catalog: CatalogClient,
     order_id: uuid.UUID,
     lines: Sequence[OrderLineRequest],
@@ -186,13 +203,13 @@ async def _reserve_stock(
             key=reservation_key(order_id), lines=requested, ttl_seconds=ttl_seconds
         )
     except catalog_errors.InsufficientStock as refusal:
-        await _discard_placement(sessionmaker, order_id)
+        await _discard_placement(engine, order_id)
         raise errors.InsufficientStock(
             "Not enough stock for some lines; nothing was ordered.",
             shortages=[shortage.model_dump(mode="json") for shortage in refusal.shortages],
         ) from refusal
     except catalog_errors.ProductsUnavailable as refusal:
-        await _discard_placement(sessionmaker, order_id)
+        await _discard_placement(engine, order_id)
         raise errors.ProductUnavailable(
             "Some products do not exist or are not for sale; nothing was ordered.",
             product_ids=[str(product_id) for product_id in refusal.product_ids],
@@ -211,14 +228,14 @@ async def _reserve_stock(
 
 def _priced_lines(
     lines: Sequence[OrderLineRequest], reservation: Reservation
-) -> tuple[list[OrderLine], Decimal]:
+) -> tuple[list[OrderLineDetails], Decimal]:
     """The order's lines at the prices catalog reserved them for, and the order total."""
     reserved = {line.product_id: line for line in reservation.lines}
     priced = []
     for line_number, line in enumerate(lines, start=1):
         snapshot = reserved[line.product_id]
         priced.append(
-            OrderLine(
+            OrderLineDetails(
                 line_number=line_number,
                 product_id=line.product_id,
                 sku=snapshot.sku,
@@ -233,7 +250,7 @@ def _priced_lines(
 
 async def _refuse_oversized_order(
     *,
-    sessionmaker: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
     catalog: CatalogClient,
     order_id: uuid.UUID,
     total: Decimal,
@@ -246,7 +263,7 @@ async def _refuse_oversized_order(
     except catalog_errors.CatalogError:
         logger.warning("release failed; the reconciler will retry", exc_info=True)
     else:
-        await _discard_placement(sessionmaker, order_id)
+        await _discard_placement(engine, order_id)
     raise errors.OrderTooLarge(
         f"The order total would be {total}; an order can total at most {MAX_AMOUNT}."
         " Nothing was ordered; split it into several orders."
@@ -260,24 +277,47 @@ def _reserves_exactly(reservation: Reservation, lines: Sequence[OrderLineRequest
 
 async def _complete_placement(
     *,
-    sessionmaker: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
     catalog: CatalogClient,
     order_id: uuid.UUID,
+    opened: _Opened,
     customer: Principal,
-    lines: list[OrderLine],
+    lines: list[OrderLineDetails],
     total: Decimal,
     retry_after_seconds: int,
-) -> Order:
-    """Transaction 2: snapshot what catalog reserved into the order and make it visible."""
-    async with sessionmaker() as session, session.begin():
-        order = await repository.lock_placement(session, order_id=order_id)
-        if order is not None:
-            order.lines.extend(lines)
-            order.total = total
-            order.status = OrderStatus.PENDING.value
-            order.history.append(_step(None, OrderStatus.PENDING, customer))
-            await session.flush()
-            return order
+) -> OrderDetails:
+    """Write 2: snapshot what catalog reserved into the order and make it visible."""
+    async with autocommit_connection(engine) as connection:
+        completed = await repository.complete_placement(
+            connection,
+            order_id=order_id,
+            total=total,
+            lines=lines,
+            actor_id=customer.user_id,
+            actor_role=customer.role,
+        )
+    if completed is not None:
+        updated_at, changed_at = completed
+        # Everything the answer needs is known here: nothing is read back.
+        return OrderDetails(
+            id=order_id,
+            number=opened.number,
+            customer_id=customer.user_id,
+            status="pending",
+            total=total,
+            created_at=opened.created_at,
+            updated_at=updated_at,
+            lines=lines,
+            history=[
+                StatusChange(
+                    from_status=None,
+                    to_status="pending",
+                    changed_at=changed_at,
+                    actor_id=customer.user_id,
+                    actor_role=customer.role,
+                )
+            ],
+        )
     # The reconciler judged this placement abandoned (it outlived the reconciler's minimum
     # age) and released it; give back what this call may have reserved since, and give up.
     logger.warning("placement was reconciled before it completed", extra={"order_id": order_id})
@@ -288,11 +328,9 @@ async def _complete_placement(
     raise _catalog_unavailable(retry_after_seconds)
 
 
-async def _discard_placement(
-    sessionmaker: async_sessionmaker[AsyncSession], order_id: uuid.UUID
-) -> None:
-    async with sessionmaker() as session, session.begin():
-        await repository.delete_placement(session, order_id=order_id)
+async def _discard_placement(engine: AsyncEngine, order_id: uuid.UUID) -> None:
+    async with autocommit_connection(engine) as connection:
+        await repository.delete_placement(connection, order_id=order_id)
 
 
 def _catalog_unavailable(retry_after_seconds: int) -> errors.CatalogUnavailable:
@@ -387,11 +425,17 @@ async def _settle_stock(*, catalog: CatalogClient, order: Order, to_status: Orde
         ) from error
 
 
-async def get_order(*, session: AsyncSession, order_id: uuid.UUID, viewer: Principal) -> Order:
-    """The order, if the viewer owns it or is an admin; otherwise it does not exist."""
-    order = await repository.get_order(
-        session, order_id=order_id, customer_id=None if viewer.is_admin else viewer.user_id
-    )
+async def get_order(*, engine: AsyncEngine, order_id: uuid.UUID, viewer: Principal) -> OrderDetails:
+    """The order, if the viewer owns it or is an admin; otherwise it does not exist.
+
+    One statement, which needs no transaction around it.
+    """
+    async with autocommit_connection(engine) as connection:
+        order = await repository.find_details(
+            connection,
+            order_id=order_id,
+            customer_id=None if viewer.is_admin else viewer.user_id,
+        )
     if order is None:
         raise errors.OrderNotFound(f"There is no order {order_id}.")
     return order
