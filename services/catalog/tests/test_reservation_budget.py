@@ -11,12 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-from statement_meter import StatementMeter, Tally
 
 from catalog.main import create_app
 from catalog.settings import CatalogSettings
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import serve, truncate_schema
+from testing_kit.statement_meter import StatementMeter, Tally
 from testing_kit.tokens import SigningKey
 
 Json = dict[str, Any]

@@ -12,12 +12,12 @@ import httpx
 import pytest
 from conftest import Actor, place
 from fake_catalog import FakeCatalog
-from statement_meter import StatementMeter, Tally
 
 from orders.main import create_app
 from orders.settings import OrdersSettings
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import serve, truncate_schema
+from testing_kit.statement_meter import StatementMeter, Tally
 from testing_kit.tokens import SigningKey
 
 

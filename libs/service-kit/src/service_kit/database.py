@@ -1,6 +1,7 @@
 """Engine and per-request session, configured for PgBouncer in transaction pooling mode."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -8,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, func, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -52,7 +54,10 @@ def create_database_engine(
     pooling: dict[str, Any] = (
         {"poolclass": NullPool}
         if pool_size == 0
-        else {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True}
+        # No pre-ping: it costs three round trips per checkout (BEGIN, a ping, ROLLBACK). A
+        # connection broken by a PgBouncer restart fails its one transaction instead, and
+        # SQLAlchemy then drops every connection the pool held.
+        else {"pool_size": pool_size, "max_overflow": pool_size}
     )
     return create_async_engine(
         url,
@@ -62,6 +67,20 @@ def create_database_engine(
         hide_parameters=True,
         connect_args={"timeout": connect_timeout_seconds},
     )
+
+
+@asynccontextmanager
+async def autocommit_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection on which every statement is its own transaction: no BEGIN, no COMMIT.
+
+    For work that is one statement: PostgreSQL runs a statement atomically anyway, so an
+    explicit transaction would only add two round trips. Through PgBouncer in transaction
+    mode this needs its prepared-statement support (1.21+, max_prepared_statements > 0),
+    because a statement's prepare and its execution are separate protocol exchanges.
+    """
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
 
 
 class Database:

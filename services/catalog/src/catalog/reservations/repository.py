@@ -7,14 +7,13 @@ a placement waits for it and every round trip is paid by every order.
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from catalog.reservations.models import Reservation, ReservationLine, ReservationStatus
 from catalog.stock.repository import LockedProduct
@@ -90,20 +89,6 @@ class ReservationRepository:
 
     async def flush(self) -> None:
         await self._session.flush()
-
-
-@asynccontextmanager
-async def autocommit_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection on which every statement is its own transaction: no BEGIN, no COMMIT.
-
-    For work that is one statement: PostgreSQL runs a statement atomically anyway, so the
-    explicit transaction would only add two round trips. Through PgBouncer in transaction
-    mode this needs its prepared-statement support (1.21+, max_prepared_statements > 0),
-    because the statement's prepare and its execution are separate protocol exchanges.
-    """
-    async with engine.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        yield connection
 
 
 @dataclass(frozen=True)

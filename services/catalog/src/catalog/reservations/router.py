@@ -6,10 +6,9 @@ from fastapi import APIRouter, Path, Request, Response, status
 
 from catalog.reservations import service
 from catalog.reservations.credentials import ServiceCaller
-from catalog.reservations.repository import autocommit_connection
 from catalog.reservations.schemas import KEY_PATTERN, ReservationOut, ReservationRequest
 from catalog.settings import INTERNAL_PREFIX, CatalogSettings
-from service_kit.database import Database, SessionDep
+from service_kit.database import Database, SessionDep, autocommit_connection
 
 # Out of the public OpenAPI document: the gateway serves it, and these routes are not there.
 router = APIRouter(

@@ -8,15 +8,14 @@ built per request, and each of them atomic by itself, so it runs without BEGIN/C
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, delete, func, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import selectinload
 
 from orders.ordering.models import Order, OrderStatus
@@ -145,20 +144,6 @@ async def totals_by_status(
         )
     ).all()
     return {status: (count, Decimal(amount)) for status, count, amount in rows}
-
-
-@asynccontextmanager
-async def autocommit_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection on which every statement is its own transaction: no BEGIN, no COMMIT.
-
-    For work that is one statement: PostgreSQL runs a statement atomically anyway, so an
-    explicit transaction would only add two round trips. Through PgBouncer in transaction
-    mode this needs its prepared-statement support (1.21+, max_prepared_statements > 0),
-    because a statement's prepare and its execution are separate protocol exchanges.
-    """
-    async with engine.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        yield connection
 
 
 # ON CONFLICT makes a concurrent duplicate (same customer, same Idempotency-Key) wait for the

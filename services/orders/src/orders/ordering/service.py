@@ -27,7 +27,6 @@ from orders.catalog.client import CatalogClient
 from orders.catalog.schemas import RequestedLine, Reservation, ReservationStatus
 from orders.ordering import errors, repository
 from orders.ordering.models import Order, OrderStatus, OrderStatusChange
-from orders.ordering.repository import autocommit_connection
 from orders.ordering.schemas import (
     OrderDetails,
     OrderLineDetails,
@@ -37,6 +36,7 @@ from orders.ordering.schemas import (
     VisibleStatus,
 )
 from service_kit.auth import Principal
+from service_kit.database import autocommit_connection
 
 logger = logging.getLogger(__name__)
 
