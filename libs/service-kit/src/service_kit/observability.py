@@ -76,6 +76,9 @@ def configure_logging(*, service: str, level: str) -> None:
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every request it sends at INFO; the service called logs it already, with the
+    # same request id, and a second line per call costs the caller CPU on its hottest path.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def _route_label(scope: Scope) -> str:
