@@ -41,6 +41,7 @@ class Sample:
     by_role: dict[str, int]
     rss_mib: float
     pss_mib: float | None
+    private_mib: float | None
     under_load: bool  # the samples before the load starts and after it ends are context only
 
 
@@ -89,6 +90,7 @@ def sample(postgres: stack.Container, started: float, *, under_load: bool = True
         state.by_role,
         state.rss_mib,
         state.pss_mib,
+        state.private_mib,
         under_load,
     )
 
@@ -139,7 +141,8 @@ def steady_load(
             samples.append(sample(postgres, started))
             print(
                 f"{samples[-1].seconds / 60:5.1f} min: {samples[-1].backends} client backends, "
-                f"{samples[-1].rss_mib:,.0f} MiB RSS",
+                f"{samples[-1].rss_mib:,.0f} MiB RSS, "
+                f"{samples[-1].private_mib or 0:,.0f} MiB private",
                 flush=True,
             )
             next_at += args.interval
@@ -199,6 +202,10 @@ def markdown(
     rss = drift([s.rss_mib for s in loaded])
     pss_values = [s.pss_mib for s in loaded]
     pss = drift([v for v in pss_values if v is not None]) if None not in pss_values else None
+    private_values = [s.private_mib for s in loaded]
+    private = (
+        drift([v for v in private_values if v is not None]) if None not in private_values else None
+    )
     bound = sum(b.bound for b in bounds)
 
     def verdict(d: Drift) -> str:
@@ -220,8 +227,16 @@ def markdown(
         f"last third's, flat within {FLAT_WITHIN:.0%}:",
         "",
         f"- Postgres client backends: {verdict(backends)}",
-        f"- Summed RSS of the Postgres processes (MiB): {verdict(rss)}",
     ]
+    if private is not None:
+        lines.append(
+            "- Summed private memory of the Postgres processes (MiB, RssAnon: heaps, caches,"
+            f" prepared statements; what a leak grows): {verdict(private)}"
+        )
+    lines.append(
+        "- Summed RSS of the Postgres processes (MiB; also grows as backends touch more of"
+        f" the shared buffers, which is no leak): {verdict(rss)}"
+    )
     if pss is not None:
         lines.append(f"- Summed PSS (MiB, shared pages split): {verdict(pss)}")
     lines += [
@@ -257,15 +272,16 @@ def markdown(
         "",
         "## Samples",
         "",
-        "| minute | under load | client backends | by role | RSS MiB | PSS MiB |",
-        "|---:|---|---:|---|---:|---:|",
+        "| minute | under load | client backends | by role | private MiB | RSS MiB | PSS MiB |",
+        "|---:|---|---:|---|---:|---:|---:|",
     ]
     for s in samples:
         roles = ", ".join(f"{role} {count}" for role, count in s.by_role.items()) or "-"
         pss_cell = f"{s.pss_mib:,.0f}" if s.pss_mib is not None else "n/a"
+        private_cell = f"{s.private_mib:,.0f}" if s.private_mib is not None else "n/a"
         lines.append(
             f"| {s.seconds / 60:.2f} | {'yes' if s.under_load else 'no'} | {s.backends} | "
-            f"{roles} | {s.rss_mib:,.0f} | {pss_cell} |"
+            f"{roles} | {private_cell} | {s.rss_mib:,.0f} | {pss_cell} |"
         )
     lines += [
         "",

@@ -102,6 +102,9 @@ class DatabaseState:
     processes: int
     rss_mib: float  # summed RSS: counts shared buffers once per process that touched them
     pss_mib: float | None  # summed PSS: shared pages split between the processes
+    # Summed private memory (RssAnon: heaps, caches, prepared statements; no shared buffers,
+    # no files): what a leak grows, while RSS also grows as backends touch more shared buffers.
+    private_mib: float | None
 
 
 BACKENDS_SQL = (
@@ -122,10 +125,10 @@ def client_backends(postgres: Container, *, user: str, database: str) -> dict[st
     return counts
 
 
-def postgres_memory(postgres: Container) -> tuple[int, float, float | None]:
-    """(processes, summed RSS MiB, summed PSS MiB or None) of the container's postgres processes."""
+def postgres_memory(postgres: Container) -> tuple[int, float, float | None, float | None]:
+    """(processes, summed RSS, PSS and private MiB) of the container's postgres processes."""
     rows = docker("top", postgres.id, "-eo", "pid,rss,args").splitlines()[1:]
-    processes, rss_kib, pss_kib, pss_read = 0, 0, 0, 0
+    processes, rss_kib, pss_kib, pss_read, private_kib, private_read = 0, 0, 0, 0, 0, 0
     for row in rows:
         pid, rss, args = row.split(None, 2)
         if not args.startswith("postgres"):
@@ -138,7 +141,25 @@ def postgres_memory(postgres: Container) -> tuple[int, float, float | None]:
         if pss is not None:
             pss_kib += pss
             pss_read += 1
-    return processes, rss_kib / 1024, pss_kib / 1024 if pss_read else None
+        private = _private_kib(int(pid))
+        if private is not None:
+            private_kib += private
+            private_read += 1
+    return (
+        processes,
+        rss_kib / 1024,
+        pss_kib / 1024 if pss_read else None,
+        private_kib / 1024 if private_read else None,
+    )
+
+
+def _private_kib(pid: int) -> int | None:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    match = re.search(r"^RssAnon:\s+(\d+) kB", text, re.MULTILINE)
+    return int(match.group(1)) if match else None
 
 
 def _pss_kib(pid: int) -> int | None:
@@ -152,13 +173,14 @@ def _pss_kib(pid: int) -> int | None:
 
 def database_state(postgres: Container, *, user: str, database: str) -> DatabaseState:
     by_role = client_backends(postgres, user=user, database=database)
-    processes, rss, pss = postgres_memory(postgres)
+    processes, rss, pss, private = postgres_memory(postgres)
     return DatabaseState(
         client_backends=sum(by_role.values()),
         by_role=by_role,
         processes=processes,
         rss_mib=rss,
         pss_mib=pss,
+        private_mib=private,
     )
 
 

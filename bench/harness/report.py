@@ -220,18 +220,21 @@ def _database_table(run: BenchRun) -> list[str]:
         "",
         "Client backends (`pg_stat_activity`, `backend_type = 'client backend'`, without the "
         "counting session itself) and the memory of every postgres process of the server's "
-        "container (`docker top`; RSS counts each shared page once per process that touched it, "
-        "PSS splits shared pages between them).",
+        "container (`docker top`; private is RssAnon from /proc, the processes' own heaps and "
+        "caches; RSS counts each shared page once per process that touched it, PSS splits "
+        "shared pages between them).",
         "",
-        "| server | when | client backends | by role | processes | RSS MiB | PSS MiB |",
-        "|---|---|---:|---|---:|---:|---:|",
+        "| server | when | client backends | by role | processes | private MiB | RSS MiB "
+        "| PSS MiB |",
+        "|---|---|---:|---|---:|---:|---:|---:|",
     ]
     for server, moment, state in run.databases:
         roles = ", ".join(f"{role} {count}" for role, count in state.by_role.items()) or "-"
         pss = f"{state.pss_mib:,.0f}" if state.pss_mib is not None else "n/a"
+        private = f"{state.private_mib:,.0f}" if state.private_mib is not None else "n/a"
         lines.append(
             f"| {server} | {moment} | {state.client_backends} | {roles} | {state.processes} | "
-            f"{state.rss_mib:,.0f} | {pss} |"
+            f"{private} | {state.rss_mib:,.0f} | {pss} |"
         )
     if run.pool_bounds:
         described = "; ".join(

@@ -1,8 +1,7 @@
 """The public product list and detail: filters, search, sorts, cursor pages, query counts."""
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +9,8 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
+
+from testing_kit.statement_meter import StatementMeter
 
 Json = dict[str, Any]
 CreateCategory = Callable[..., Awaitable[Json]]
@@ -318,21 +318,6 @@ async def test_an_unknown_product_is_a_404(client: httpx.AsyncClient, ref: str) 
     assert response.json()["code"] == "product-not-found"
 
 
-@contextmanager
-def counting_statements(app: FastAPI) -> Iterator[list[str]]:
-    statements: list[str] = []
-    engine = app.state.database.engine.sync_engine
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 @pytest.mark.parametrize(
     ("path", "params", "queries"),
     [
@@ -359,11 +344,11 @@ async def test_reads_run_a_fixed_number_of_queries_however_many_rows(
         for _ in range(5):
             await create_product(child, stock=1)
 
-    with counting_statements(catalog_app) as statements:
+    async with StatementMeter(catalog_app.state.database.engine).counting() as tally:
         response = await client.get(path, params=params)
 
     assert response.status_code == 200
-    assert len(statements) == queries, statements
+    assert len(tally.statements) == queries, tally.summary()
 
 
 async def test_search_and_sorts_are_served_by_the_migration_indexes(

@@ -1,16 +1,15 @@
 """HTTP caching of the catalog: public reads carry an ETag and may be cached for seconds,
 everything else is stored by no cache, and reservations never see a cached value."""
 
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
 
 from catalog.caching import GATEWAY_STALENESS_BOUND_SECONDS, PUBLIC_READS
+from testing_kit.statement_meter import StatementMeter
 
 Json = dict[str, Any]
 CreateCategory = Callable[..., Awaitable[Json]]
@@ -38,21 +37,6 @@ def public_reads(shop: Json) -> list[str]:
         f"/api/catalog/categories/{shop['kitchen']['slug']}",
         f"/api/catalog/categories/{shop['mugs']['id']}",
     ]
-
-
-@contextmanager
-def counting_statements(app: FastAPI) -> Iterator[list[str]]:
-    statements: list[str] = []
-    engine = app.state.database.engine.sync_engine
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_the_figures_are_the_documented_ones() -> None:
@@ -150,11 +134,11 @@ async def test_a_conditional_read_costs_the_same_single_query(
     url = f"/api/catalog/products/{shop['mug']['slug']}"
     etag = (await client.get(url)).headers["etag"]
 
-    with counting_statements(catalog_app) as statements:
+    async with StatementMeter(catalog_app.state.database.engine).counting() as tally:
         response = await client.get(url, headers={"If-None-Match": etag})
 
     assert response.status_code == 304
-    assert len(statements) == 1
+    assert len(tally.statements) == 1, tally.summary()
 
 
 async def test_what_is_not_found_is_not_cached(client: httpx.AsyncClient, shop: Json) -> None:

@@ -6,7 +6,6 @@ if it is worth it, change the budget in the same commit and say why.
 """
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -16,29 +15,10 @@ from catalog.main import create_app
 from catalog.settings import CatalogSettings
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import serve, truncate_schema
-from testing_kit.statement_meter import StatementMeter, Tally
+from testing_kit.statement_meter import Budget, StatementMeter
 from testing_kit.tokens import SigningKey
 
 Json = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Budget:
-    connections: int
-    transactions: int
-    statements: int
-    driver_queries: int
-    round_trips: int
-
-    def check(self, tally: Tally) -> None:
-        spent = Budget(
-            connections=tally.connections,
-            transactions=tally.transactions,
-            statements=len(tally.statements),
-            driver_queries=len(tally.driver_queries),
-            round_trips=tally.round_trips,
-        )
-        assert spent == self, tally.summary()
 
 
 # One statement, atomic by itself, so no BEGIN/COMMIT (repository.reserve), and no arrays

@@ -6,7 +6,6 @@ if it is worth it, change the budget in the same commit and say why.
 """
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -17,28 +16,8 @@ from orders.main import create_app
 from orders.settings import OrdersSettings
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import serve, truncate_schema
-from testing_kit.statement_meter import StatementMeter, Tally
+from testing_kit.statement_meter import Budget, StatementMeter
 from testing_kit.tokens import SigningKey
-
-
-@dataclass(frozen=True)
-class Budget:
-    connections: int
-    transactions: int
-    statements: int
-    driver_queries: int
-    round_trips: int
-
-    def check(self, tally: Tally) -> None:
-        spent = Budget(
-            connections=tally.connections,
-            transactions=tally.transactions,
-            statements=len(tally.statements),
-            driver_queries=len(tally.driver_queries),
-            round_trips=tally.round_trips,
-        )
-        assert spent == self, tally.summary()
-
 
 # The saga needs two writes (the placeholder is committed before catalog is asked, and no
 # transaction stays open while catalog is called); each is one statement that commits by

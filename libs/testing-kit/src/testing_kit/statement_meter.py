@@ -52,6 +52,27 @@ class Tally:
         )
 
 
+@dataclass(frozen=True)
+class Budget:
+    """What a piece of code may ask of the database; `check` fails on any difference."""
+
+    connections: int
+    transactions: int
+    statements: int
+    driver_queries: int
+    round_trips: int
+
+    def check(self, tally: Tally) -> None:
+        spent = Budget(
+            connections=tally.connections,
+            transactions=tally.transactions,
+            statements=len(tally.statements),
+            driver_queries=len(tally.driver_queries),
+            round_trips=tally.round_trips,
+        )
+        assert spent == self, tally.summary()
+
+
 class StatementMeter:
     """Attach to an engine; `async with meter.counting() as tally:` counts what runs inside."""
 

@@ -52,23 +52,25 @@ def _credentials(request: Request) -> Credentials:
     return credentials
 
 
-def _key_ring(request: Request) -> KeyRing:
+async def _key_ring(request: Request) -> KeyRing:
     return _credentials(request).key_ring
 
 
-def _token_issuer(request: Request) -> TokenIssuer:
+async def _token_issuer(request: Request) -> TokenIssuer:
     return _credentials(request).token_issuer
 
 
-def _password_hasher(request: Request) -> PasswordHasher:
+async def _password_hasher(request: Request) -> PasswordHasher:
     return _credentials(request).password_hasher
 
 
-def _database(request: Request) -> Database:
+async def _database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
 
+# `async def` above: FastAPI runs a plain `def` dependency in a worker thread, a hand-off per
+# request for an attribute lookup.
 KeyRingDep = Annotated[KeyRing, Depends(_key_ring)]
 TokenIssuerDep = Annotated[TokenIssuer, Depends(_token_issuer)]
 PasswordHasherDep = Annotated[PasswordHasher, Depends(_password_hasher)]
