@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -211,6 +212,7 @@ class Customer:
 
 
 RegisterCustomer = Callable[[], Customer]
+Json = dict[str, Any]
 
 
 def _log_in(client: httpx.Client, login: str, password: str) -> dict[str, str]:
@@ -263,3 +265,31 @@ def register_customer(shop: Shop) -> Iterator[RegisterCustomer]:
             )
 
         yield register
+
+
+@pytest.fixture
+def new_product(gateway: httpx.Client, admin_headers: dict[str, str]) -> Callable[..., Json]:
+    """A product in a category of its own, created through catalog's admin API."""
+
+    def create(*, stock: int = 10, price: str = "12.50") -> Json:
+        suffix = secrets.token_hex(4)
+        category = gateway.post(
+            "/api/catalog/categories", json={"name": f"E2E shelf {suffix}"}, headers=admin_headers
+        )
+        assert category.status_code == 201, category.text
+        product = gateway.post(
+            "/api/catalog/products",
+            json={
+                "name": f"E2E mug {suffix}",
+                "sku": f"E2E-{suffix.upper()}",
+                "price": price,
+                "category_id": category.json()["id"],
+                "stock": stock,
+            },
+            headers=admin_headers,
+        )
+        assert product.status_code == 201, product.text
+        body: Json = {**product.json(), "category_slug": category.json()["slug"]}
+        return body
+
+    return create

@@ -28,34 +28,6 @@ POLL_SECONDS = 0.1
 MEASURING_SLACK_SECONDS = 0.5
 
 
-@pytest.fixture
-def new_product(gateway: httpx.Client, admin_headers: dict[str, str]) -> Callable[..., Json]:
-    """A product in a category of its own, created through catalog's admin API."""
-
-    def create(*, price: str = "10.00", stock: int = 10) -> Json:
-        suffix = secrets.token_hex(4)
-        category = gateway.post(
-            "/api/catalog/categories", json={"name": f"Cached {suffix}"}, headers=admin_headers
-        )
-        assert category.status_code == 201, category.text
-        product = gateway.post(
-            "/api/catalog/products",
-            json={
-                "name": f"Cached lamp {suffix}",
-                "sku": f"CACHE-{suffix.upper()}",
-                "price": price,
-                "category_id": category.json()["id"],
-                "stock": stock,
-            },
-            headers=admin_headers,
-        )
-        assert product.status_code == 201, product.text
-        body: Json = {**product.json(), "category_slug": category.json()["slug"]}
-        return body
-
-    return create
-
-
 def detail_url(product: Json) -> str:
     return f"/api/catalog/products/{product['slug']}"
 

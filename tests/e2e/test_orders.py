@@ -5,7 +5,6 @@ initial stock = available + held + committed (conservation), and units sold neve
 """
 
 import asyncio
-import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -23,34 +22,6 @@ ORDERS = "/api/orders/orders"
 CATALOG_DOWN_BOUND_SECONDS = (
     float(SERVICE_ENVIRONMENT["orders"]["CATALOG_CALL_DEADLINE_SECONDS"]) + 2
 )
-
-
-@pytest.fixture
-def new_product(gateway: httpx.Client, admin_headers: dict[str, str]) -> Callable[..., Json]:
-    """A product in a category of its own, created through catalog's admin API."""
-
-    def create(*, stock: int, price: str = "12.50") -> Json:
-        suffix = secrets.token_hex(4)
-        category = gateway.post(
-            "/api/catalog/categories", json={"name": f"E2E shelf {suffix}"}, headers=admin_headers
-        )
-        assert category.status_code == 201, category.text
-        product = gateway.post(
-            "/api/catalog/products",
-            json={
-                "name": f"E2E mug {suffix}",
-                "sku": f"E2E-{suffix.upper()}",
-                "price": price,
-                "category_id": category.json()["id"],
-                "stock": stock,
-            },
-            headers=admin_headers,
-        )
-        assert product.status_code == 201, product.text
-        body: Json = {**product.json(), "category_slug": category.json()["slug"]}
-        return body
-
-    return create
 
 
 @pytest.fixture
