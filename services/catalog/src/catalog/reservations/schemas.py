@@ -42,6 +42,9 @@ class ReservationRequest(BaseModel):
 
 
 class ReservedLine(BaseModel):
+    # Read from a stored line or from the statement's rows alike.
+    model_config = ConfigDict(from_attributes=True)
+
     product_id: uuid.UUID
     sku: str
     name: str
@@ -50,6 +53,8 @@ class ReservedLine(BaseModel):
 
 
 class ReservationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     key: str
     status: ReservationStatus
     expires_at: datetime

@@ -226,32 +226,9 @@ def _out(reservation: Reservation, lines: Sequence[ReservationLine]) -> Reservat
         key=reservation.key,
         status=ReservationStatus(reservation.status),
         expires_at=reservation.expires_at,
-        lines=[
-            ReservedLine(
-                product_id=line.product_id,
-                sku=line.sku,
-                name=line.name,
-                unit_price=line.unit_price,
-                quantity=line.quantity,
-            )
-            for line in lines
-        ],
+        lines=[ReservedLine.model_validate(line) for line in lines],
     )
 
 
 def _stored_out(reservation: StoredReservation) -> ReservationOut:
-    return ReservationOut(
-        key=reservation.key,
-        status=reservation.status,
-        expires_at=reservation.expires_at,
-        lines=[
-            ReservedLine(
-                product_id=line.product_id,
-                sku=line.sku,
-                name=line.name,
-                unit_price=line.unit_price,
-                quantity=line.quantity,
-            )
-            for line in reservation.lines
-        ],
-    )
+    return ReservationOut.model_validate(reservation)
