@@ -87,7 +87,6 @@ async def test_reserving_stays_within_its_budget(
         )
 
     assert response.status_code == 201
-    print(tally.summary())
     RESERVE.check(tally)
 
 
@@ -105,7 +104,6 @@ async def test_replaying_a_reservation_stays_within_its_budget(
         )
 
     assert (replay.status_code, replay.json()) == (200, first.json())
-    print(tally.summary())
     RESERVE_REPLAYED.check(tally)
 
 
@@ -120,5 +118,4 @@ async def test_refusing_a_reservation_stays_within_its_budget(
         )
 
     assert response.status_code == 409
-    print(tally.summary())
     RESERVE_REFUSED.check(tally)

@@ -58,7 +58,6 @@ async def test_placing_an_order_stays_within_its_budget(
         response = await place(client, customer, *lines, idempotency_key="budget-1")
 
     assert response.status_code == 201
-    print(tally.summary())
     PLACEMENT.check(tally)
 
 
@@ -73,7 +72,6 @@ async def test_replaying_a_placement_stays_within_its_budget(
         replay = await place(client, customer, *lines, idempotency_key="budget-2")
 
     assert replay.json() == first.json()
-    print(tally.summary())
     PLACEMENT_REPLAYED.check(tally)
 
 
@@ -88,5 +86,4 @@ async def test_reading_an_order_stays_within_its_budget(
         response = await client.get(f"/api/orders/orders/{order['id']}", headers=customer.headers)
 
     assert response.json() == order
-    print(tally.summary())
     READ_ONE.check(tally)
