@@ -40,9 +40,9 @@ def test_malformed_keys_are_refused(keys: str) -> None:
 
 
 def test_development_keys_are_refused_in_production() -> None:
-    with pytest.raises(ValidationError, match="development key"):
+    with pytest.raises(ValidationError, match="INTERNAL_API_KEYS holds a development secret"):
         CatalogSettings(
             database_url=URL,
             environment="production",
-            internal_api_keys="orders:orders-dev-service-key",
+            internal_api_keys="orders:orders-service-key-for-local-development-only",
         )

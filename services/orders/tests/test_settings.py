@@ -23,7 +23,7 @@ def test_a_development_service_key_is_refused_in_production() -> None:
         OrdersSettings(
             database_url=DATABASE_URL,
             environment="production",
-            catalog_service_key="orders-dev-service-key",
+            catalog_service_key="orders-service-key-for-local-development-only",
         )
 
 

@@ -1,7 +1,12 @@
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Every secret that ships in the repository (compose's defaults, .env.example,
+# deploy/dev-secrets/) contains this marker, and every process outside development refuses
+# to start with one: a deployment that forgot to set a secret fails closed, at start-up.
+DEVELOPMENT_SECRET_MARKER = "for-local-development-only"  # noqa: S105 (the marker, no secret)
 
 
 class DatabaseSettings(BaseSettings):
@@ -22,7 +27,8 @@ class DatabaseSettings(BaseSettings):
 class ServiceSettings(DatabaseSettings):
     """Settings every service shares; each service subclasses it with its own."""
 
-    environment: Literal["development", "test", "production"] = "development"
+    # Production unless told otherwise: a forgotten setting must not switch safeguards off.
+    environment: Literal["development", "test", "production"] = "production"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # Access tokens are signed by the users service and verified locally everywhere.
@@ -34,3 +40,17 @@ class ServiceSettings(DatabaseSettings):
     )
     jwks_min_refetch_interval_seconds: float = Field(default=10.0, ge=0, le=3600)
     jwks_max_age_seconds: float = Field(default=900.0, gt=0, le=86400)
+
+    @model_validator(mode="after")
+    def _no_development_secret_outside_development(self) -> Self:
+        if self.environment == "development":
+            return self
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            text = value.get_secret_value() if isinstance(value, SecretStr) else value
+            if isinstance(text, str) and DEVELOPMENT_SECRET_MARKER in text:
+                raise ValueError(
+                    f"{name.upper()} holds a development secret from the repository; with"
+                    f" ENVIRONMENT={self.environment} set a secret of this deployment's own"
+                )
+        return self

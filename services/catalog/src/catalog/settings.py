@@ -7,9 +7,6 @@ from service_kit.settings import ServiceSettings
 API_PREFIX = "/api/catalog"
 INTERNAL_PREFIX = "/internal"
 
-# Keys that ship in compose and the e2e tests; never valid outside development and tests.
-_KNOWN_NON_PRODUCTION_KEYS = frozenset({"orders-dev-service-key", "e2e-orders-service-key"})
-
 
 class CatalogSettings(ServiceSettings):
     internal_api_keys: str = Field(
@@ -44,6 +41,4 @@ class CatalogSettings(ServiceSettings):
             if caller in seen:
                 raise ValueError(f"INTERNAL_API_KEYS names the caller {caller!r} twice")
             seen.add(caller)
-            if self.environment == "production" and key in _KNOWN_NON_PRODUCTION_KEYS:
-                raise ValueError(f"INTERNAL_API_KEYS uses a development key for {caller!r}")
         return self

@@ -6,9 +6,6 @@ from service_kit.settings import ServiceSettings
 
 API_PREFIX = "/api/orders"
 
-# Keys that ship in compose and the e2e tests; never valid in production.
-_KNOWN_NON_PRODUCTION_KEYS = frozenset({"orders-dev-service-key", "e2e-orders-service-key"})
-
 
 class OrdersSettings(ServiceSettings):
     catalog_base_url: str = Field(
@@ -37,15 +34,6 @@ class OrdersSettings(ServiceSettings):
     reconciler_interval_seconds: float = Field(default=10.0, gt=0, le=3600)
     reconciler_min_age_seconds: float = Field(default=30.0, gt=0, le=86400)
     reconciler_batch_size: int = Field(default=50, ge=1, le=1000)
-
-    @model_validator(mode="after")
-    def _no_development_key_in_production(self) -> Self:
-        if (
-            self.environment == "production"
-            and self.catalog_service_key.get_secret_value() in _KNOWN_NON_PRODUCTION_KEYS
-        ):
-            raise ValueError("CATALOG_SERVICE_KEY is a development key")
-        return self
 
     @model_validator(mode="after")
     def _reconciler_waits_for_placements_in_flight(self) -> Self:
