@@ -63,6 +63,21 @@ def build_probe_app(settings: ServiceSettings, jwks_source: JwksSource | None = 
         )
         return {"count": result.scalar_one()}
 
+    @app.post(f"{PREFIX}/slow")
+    async def slow(session: SessionDep, statement_timeout_ms: int = 50) -> None:
+        await session.execute(text(f"SET LOCAL statement_timeout = {statement_timeout_ms:d}"))
+        await session.execute(text("SELECT pg_sleep(2)"))
+
+    @app.post(f"{PREFIX}/locked-out")
+    async def locked_out(session: SessionDep) -> None:
+        await session.execute(text("SET LOCAL lock_timeout = 50"))
+        await session.execute(text("LOCK TABLE users.probe_notes IN ROW EXCLUSIVE MODE"))
+
+    @app.post(f"{PREFIX}/out-of-range")
+    async def out_of_range(session: SessionDep, value: str) -> None:
+        # Postgres, not validation, refuses the value: what a validation gap would look like.
+        await session.execute(text("SELECT CAST(:value AS smallint)"), {"value": value})
+
     @app.get(f"{PREFIX}/crash")
     async def crash() -> None:
         raise RuntimeError("secret internal detail: SELECT * FROM users")

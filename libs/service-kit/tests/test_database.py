@@ -165,7 +165,7 @@ async def test_a_services_pgbouncer_admits_only_its_own_role(
             host=users_socket,
             port=6432,
             user=f"{service}_svc",
-            password=database_stack.passwords[service],
+            password=database_stack.credentials.passwords[service],
             database="shop",
         )
         await connection.close()

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from service_kit.auth import JwksSource, TokenVerifier, http_jwks_source
 from service_kit.database import Database
+from service_kit.database_errors import install_database_error_handlers
 from service_kit.health import DependencyProbe, health_router
 from service_kit.http_caching import HttpCachingMiddleware
 from service_kit.http_client import create_service_client
@@ -82,6 +83,7 @@ def create_service_app(
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    install_database_error_handlers(app)
     # Inside RequestMiddleware, so access logs and metrics count the 304s it answers.
     app.add_middleware(HttpCachingMiddleware)
     app.add_middleware(RequestMiddleware)

@@ -57,7 +57,13 @@ def create_database_engine(
         # No pre-ping: it costs three round trips per checkout (BEGIN, a ping, ROLLBACK). A
         # connection broken by a PgBouncer restart fails its one transaction instead, and
         # SQLAlchemy then drops every connection the pool held.
-        else {"pool_size": pool_size, "max_overflow": pool_size}
+        # A request waits for a kept connection as long as it would wait to open one; past
+        # that it is a 503 (service_kit.database_errors), not a queue that grows unbounded.
+        else {
+            "pool_size": pool_size,
+            "max_overflow": pool_size,
+            "pool_timeout": connect_timeout_seconds,
+        }
     )
     return create_async_engine(
         url,

@@ -30,25 +30,35 @@ STARTUP_TIMEOUT_SECONDS = 90
 SECRET_ITERATIONS = 1
 
 
+def _scram_secrets(passwords: dict[str, str]) -> dict[str, str]:
+    return {
+        service: scram_sha256_secret(password, iterations=SECRET_ITERATIONS)
+        for service, password in passwords.items()
+    }
+
+
 @dataclass(frozen=True)
 class DatabaseCredentials:
-    """Each service role's password (the service's) and SCRAM secret (Postgres', PgBouncer's).
+    """Each service's two roles: passwords (the service's, the migration job's) and SCRAM
+    secrets (Postgres', and the runtime role's also PgBouncer's).
 
     A secret is made once: PgBouncer logs in with it only if Postgres holds the same one.
     """
 
     passwords: dict[str, str]
     secrets: dict[str, str]
+    owner_passwords: dict[str, str]
+    owner_secrets: dict[str, str]
 
     @classmethod
     def generate(cls) -> "DatabaseCredentials":
         passwords = {service: secrets.token_urlsafe(32) for service in SERVICES}
+        owner_passwords = {service: secrets.token_urlsafe(32) for service in SERVICES}
         return cls(
             passwords=passwords,
-            secrets={
-                service: scram_sha256_secret(password, iterations=SECRET_ITERATIONS)
-                for service, password in passwords.items()
-            },
+            secrets=_scram_secrets(passwords),
+            owner_passwords=owner_passwords,
+            owner_secrets=_scram_secrets(owner_passwords),
         )
 
 
@@ -57,22 +67,22 @@ class DatabaseStack:
     host: str
     postgres_port: int
     socket_dirs: dict[str, Path]
-    passwords: dict[str, str]
-
-    def role(self, service: str) -> str:
-        return f"{service}_svc"
+    credentials: DatabaseCredentials
 
     def direct_url(self, service: str) -> str:
-        """Straight to Postgres, as migration jobs connect."""
-        return (
-            f"postgresql+asyncpg://{self.role(service)}:{self.passwords[service]}"
-            f"@{self.host}:{self.postgres_port}/{DATABASE}"
+        """Straight to Postgres as the schema's owner, as migration jobs connect (tests use it
+        to look at rows and to empty tables)."""
+        return migration_database_url(
+            service,
+            self.credentials.owner_passwords[service],
+            host=self.host,
+            port=self.postgres_port,
         )
 
     def pooled_url(self, service: str) -> str:
         """Through the service's PgBouncer, over its Unix socket, as the service connects."""
         return service_database_url(
-            service, self.passwords[service], socket_dir=str(self.socket_dirs[service])
+            service, self.credentials.passwords[service], socket_dir=str(self.socket_dirs[service])
         )
 
     def direct_dsn(self, service: str) -> str:
@@ -88,12 +98,20 @@ def service_database_url(service: str, password: str, *, socket_dir: str = SOCKE
     )
 
 
+def migration_database_url(
+    service: str, owner_password: str, *, host: str = "postgres", port: int = 5432
+) -> str:
+    """The DATABASE_URL of a service's migration job: the schema's owner, straight to Postgres."""
+    return f"postgresql+asyncpg://{service}_owner:{owner_password}@{host}:{port}/{DATABASE}"
+
+
 def postgres_environment(credentials: DatabaseCredentials) -> dict[str, str]:
     return {
         "POSTGRES_USER": "postgres",
         "POSTGRES_PASSWORD": secrets.token_urlsafe(32),
         "POSTGRES_DB": DATABASE,
         **{f"{s.upper()}_DB_SCRAM_SECRET": credentials.secrets[s] for s in SERVICES},
+        **{f"{s.upper()}_DB_OWNER_SCRAM_SECRET": credentials.owner_secrets[s] for s in SERVICES},
     }
 
 
@@ -173,5 +191,5 @@ def running_database_stack() -> Iterator[DatabaseStack]:
             host=postgres.get_container_host_ip(),
             postgres_port=int(postgres.get_exposed_port(5432)),
             socket_dirs={service: it.socket_dir for service, it in pgbouncers.items()},
-            passwords=credentials.passwords,
+            credentials=credentials,
         )
