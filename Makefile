@@ -24,7 +24,8 @@ help:
 	@echo "make down   stop it and remove its containers, network and volume"
 	@echo "make logs   follow the logs of every container"
 	@echo "make test   lint, type-check, every service's tests, then the end-to-end tests"
-	@echo "make seed   load the demo catalog into the running shop (idempotent)"
+	@echo "make seed   add the demo catalog's missing products to the running shop (make up does,"
+	@echo "            in development); never changes a product that exists"
 	@echo "make admin  create an admin in the running shop (ADMIN_EMAIL, ADMIN_USERNAME, ADMIN_PASSWORD)"
 	@echo "make bench  start the shop (rate limits lifted) and the baseline shop, load both with wrk,"
 	@echo "            write bench/results/latest.md and .png (BENCH_ARGS='--duration 3' for a short run)"
@@ -42,9 +43,11 @@ uv:
 images: docker
 	@$(WITH_IMAGES) $(COMPOSE) build --quiet 2>/dev/null || $(WITH_IMAGES) $(COMPOSE) build
 
+# In development (compose's default) the demo catalog is loaded too; never anywhere else.
 up: images
 	@$(WITH_IMAGES) $(COMPOSE) up -d --remove-orphans
 	@deploy/scripts/wait-for-gateway.sh "http://localhost:$(GATEWAY_PORT)"
+	@if [ "$${ENVIRONMENT:-development}" = development ]; then $(MAKE) --no-print-directory seed; fi
 
 down: docker
 	@$(WITH_IMAGES) $(COMPOSE) down --volumes --remove-orphans
@@ -52,7 +55,7 @@ down: docker
 logs: docker
 	@$(WITH_IMAGES) $(COMPOSE) logs -f
 
-# The demo catalog (docs/catalog.md), loaded again into the running shop; idempotent.
+# The demo catalog (docs/catalog.md) into the running shop: adds what is missing, changes nothing.
 seed: docker
 	@$(WITH_IMAGES) $(COMPOSE) run --rm seed-catalog
 

@@ -18,7 +18,13 @@
 #   DEFAULT_POOL_SIZE        default 10: server connections this service may hold
 #   MAX_CLIENT_CONN          default 1000: client connections queue for those
 #   MAX_PREPARED_STATEMENTS  default 200 per server connection (protocol-level, LRU-evicted)
-#   QUERY_WAIT_TIMEOUT       default 10 s a client may wait for a server connection
+#   QUERY_WAIT_TIMEOUT       default 3 s a client may wait for a server connection; past it
+#                            the client gets an error (the service answers 503 + Retry-After)
+#                            instead of queueing behind a starved pool for minutes
+#   SERVER_CONNECT_TIMEOUT   default 5 s to open a connection to Postgres
+#   SERVER_LOGIN_RETRY       default 1 s before retrying a failed login to Postgres (PgBouncer
+#                            answers every client with the cached failure meanwhile, so this is
+#                            how long a restarted Postgres stays unreachable after it is back)
 #   SERVER_TLS_SSLMODE       default prefer (verify-full with SERVER_TLS_CA_FILE for a
 #                            Postgres outside the private network)
 #   SERVER_TLS_CA_FILE       optional CA bundle for verify-ca/verify-full
@@ -46,7 +52,9 @@ POOL_MODE="${POOL_MODE:-transaction}"
 DEFAULT_POOL_SIZE="${DEFAULT_POOL_SIZE:-10}"
 MAX_CLIENT_CONN="${MAX_CLIENT_CONN:-1000}"
 MAX_PREPARED_STATEMENTS="${MAX_PREPARED_STATEMENTS:-200}"
-QUERY_WAIT_TIMEOUT="${QUERY_WAIT_TIMEOUT:-10}"
+QUERY_WAIT_TIMEOUT="${QUERY_WAIT_TIMEOUT:-3}"
+SERVER_CONNECT_TIMEOUT="${SERVER_CONNECT_TIMEOUT:-5}"
+SERVER_LOGIN_RETRY="${SERVER_LOGIN_RETRY:-1}"
 SERVER_TLS_SSLMODE="${SERVER_TLS_SSLMODE:-prefer}"
 SERVER_TLS_CA_FILE="${SERVER_TLS_CA_FILE:-}"
 
@@ -64,7 +72,7 @@ name='^[A-Za-z0-9_][A-Za-z0-9_.-]*$'
 [[ "$DB_HOST" =~ ^[A-Za-z0-9_.:-]+$ ]] || die "DB_HOST has unsupported characters"
 [[ "$SOCKET_DIR" =~ ^/[A-Za-z0-9_./-]+$ ]] || die "SOCKET_DIR must be an absolute path"
 for v in DB_PORT PGBOUNCER_PORT DEFAULT_POOL_SIZE MAX_CLIENT_CONN MAX_PREPARED_STATEMENTS \
-         QUERY_WAIT_TIMEOUT; do
+         QUERY_WAIT_TIMEOUT SERVER_CONNECT_TIMEOUT SERVER_LOGIN_RETRY; do
     [[ "${!v}" =~ ^[0-9]+$ ]] || die "$v must be a number (got '${!v}')"
 done
 case "$POOL_MODE" in
@@ -114,6 +122,8 @@ default_pool_size = $DEFAULT_POOL_SIZE
 min_pool_size = 0
 max_client_conn = $MAX_CLIENT_CONN
 query_wait_timeout = $QUERY_WAIT_TIMEOUT
+server_connect_timeout = $SERVER_CONNECT_TIMEOUT
+server_login_retry = $SERVER_LOGIN_RETRY
 ; nothing to reset between transactions in transaction pooling
 server_reset_query =
 ; protocol-level prepared statements are tracked per server connection and evicted LRU, so

@@ -1,10 +1,11 @@
-"""The whole shop, from the real images, on a private network: what `make up` runs.
+"""The whole shop, from the real images, on two private networks: what `make up` runs.
 
-Postgres, each service's PgBouncer (sharing only a socket directory with its service), the
-three one-shot migration jobs (each must exit 0), the three services (waited for by their
-image's HEALTHCHECK) and the gateway, whose port 80 is
-published on loopback. Everything is removed afterwards, also when a test or the start-up
-itself fails; on a failed start-up the containers' logs are printed first.
+On the database network: Postgres, each service's PgBouncer (sharing only a socket directory
+with its service) and the three one-shot migration jobs (each must exit 0). On the backend
+network: the three services (waited for by their image's HEALTHCHECK) and the gateway, whose
+port 80 is published on loopback. No service can reach Postgres. Everything is removed
+afterwards, also when a test or the start-up itself fails; on a failed start-up the
+containers' logs are printed first.
 """
 
 import secrets
@@ -26,6 +27,7 @@ from testing_kit.database_stack import (
     SERVICES,
     SOCKET_DIR,
     DatabaseCredentials,
+    migration_database_url,
     postgres_container,
     running_pgbouncer,
     service_database_url,
@@ -36,8 +38,10 @@ from testing_kit.tokens import bearer
 MIGRATION_TIMEOUT_SECONDS = 120
 STARTUP_TIMEOUT_SECONDS = 120
 
-# Users signs with a key made for this run only (never one from the repository).
+# Users signs with a key made for this run only, and every other secret is made for this run
+# too: never one from the repository.
 E2E_SIGNING_KEY = Ed25519PrivateKey.generate()
+ORDERS_CATALOG_SERVICE_KEY = secrets.token_urlsafe(32)
 
 # Settings of each service beyond its database, as compose gives them (test values).
 SERVICE_ENVIRONMENT: dict[str, dict[str, str]] = {
@@ -56,13 +60,14 @@ SERVICE_ENVIRONMENT: dict[str, dict[str, str]] = {
         "PASSWORD_HASH_PARALLELISM": "1",
     },
     "catalog": {
-        "INTERNAL_API_KEYS": "orders:e2e-orders-service-key",  # orders' CATALOG_SERVICE_KEY
+        "INTERNAL_API_KEYS": f"orders:{ORDERS_CATALOG_SERVICE_KEY}",
+        "CURSOR_SIGNING_KEY": secrets.token_urlsafe(32),
         # Expired holds come back within a second, so tests can wait for them.
         "RESERVATION_SWEEP_INTERVAL_SECONDS": "0.5",
     },
     "orders": {
         "CATALOG_BASE_URL": "http://catalog:8000",
-        "CATALOG_SERVICE_KEY": "e2e-orders-service-key",  # catalog: orders:<the same key>
+        "CATALOG_SERVICE_KEY": ORDERS_CATALOG_SERVICE_KEY,
         # Generous: 80 placements at once on a small CI machine queue for seconds at catalog,
         # and test_orders.py wants them answered, not cut off. Catalog down is still fast.
         "CATALOG_READ_TIMEOUT_SECONDS": "8",
@@ -81,11 +86,11 @@ class Shop:
     containers: dict[str, DockerContainer]
 
 
-def _run_migration(network: Network, service: str, password: str) -> None:
+def _run_migration(network: Network, service: str, owner_password: str) -> None:
     job = (
         DockerContainer(project_image(service))
         .with_network(network)
-        .with_env("DATABASE_URL", f"postgresql+asyncpg://{service}_svc:{password}@postgres/shop")
+        .with_env("DATABASE_URL", migration_database_url(service, owner_password))
         .with_command("alembic upgrade head")
     )
     job.start()
@@ -157,24 +162,33 @@ def _print_logs(containers: dict[str, DockerContainer]) -> None:
 @pytest.fixture(scope="session")
 def shop() -> Iterator[Shop]:
     credentials = DatabaseCredentials.generate()
-    passwords = credentials.passwords
     containers: dict[str, DockerContainer] = {}
     with ExitStack() as stack:
         try:
-            network = stack.enter_context(Network())
-            containers["postgres"] = stack.enter_context(postgres_container(network, credentials))
+            database_network = stack.enter_context(Network())
+            backend_network = stack.enter_context(Network())
+            containers["postgres"] = stack.enter_context(
+                postgres_container(database_network, credentials)
+            )
             socket_dirs = {}
             for service in SERVICES:
-                pgbouncer = stack.enter_context(running_pgbouncer(network, service, credentials))
+                pgbouncer = stack.enter_context(
+                    running_pgbouncer(database_network, service, credentials)
+                )
                 containers[f"pgbouncer-{service}"] = pgbouncer.container
                 socket_dirs[service] = str(pgbouncer.socket_dir)
             for service in SERVICES:
-                _run_migration(network, service, passwords[service])
+                _run_migration(database_network, service, credentials.owner_passwords[service])
             for service in SERVICES:
                 containers[service] = stack.enter_context(
-                    _service_container(network, service, passwords[service], socket_dirs[service])
+                    _service_container(
+                        backend_network,
+                        service,
+                        credentials.passwords[service],
+                        socket_dirs[service],
+                    )
                 )
-            containers["gateway"] = stack.enter_context(_gateway_container(network))
+            containers["gateway"] = stack.enter_context(_gateway_container(backend_network))
         except BaseException:
             _print_logs(containers)
             raise

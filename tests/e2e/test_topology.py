@@ -2,6 +2,7 @@
 
 import httpx
 import pytest
+from conftest import Shop
 
 SERVICES = ["users", "catalog", "orders"]
 
@@ -94,3 +95,46 @@ def test_one_docs_page_lists_the_three_apis(gateway: httpx.Client) -> None:
     for service in SERVICES:
         assert f"/api/{service}/openapi.json" in page.text
         assert gateway.get(f"/api/{service}/openapi.json").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/catalog/products", "/api/nope", "/docs"])
+def test_every_answer_carries_the_security_headers(gateway: httpx.Client, path: str) -> None:
+    headers = gateway.get(path).headers
+
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+
+
+def test_the_api_may_run_nothing_in_a_browser(gateway: httpx.Client) -> None:
+    policy = gateway.get("/api/catalog/products").headers["Content-Security-Policy"]
+
+    assert policy.startswith("default-src 'none'")
+    assert "script-src" not in policy
+
+
+@pytest.mark.parametrize("path", ["/api/catalog/products/", "/api/orders/orders/"])
+def test_no_redirect_echoes_the_clients_host(gateway: httpx.Client, path: str) -> None:
+    response = gateway.get(path, headers={"Host": "evil.example"})
+
+    assert response.status_code == 404
+    assert "location" not in response.headers
+    assert "evil.example" not in response.text
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_service_can_reach_postgres(shop: Shop, service: str) -> None:
+    # Its PgBouncer's socket is its only way to its data; Postgres is on another network.
+    probe = (
+        "import socket, sys\n"
+        "try:\n"
+        "    socket.create_connection(('postgres', 5432), timeout=2)\n"
+        "except OSError:\n"
+        "    sys.exit(0)\n"
+        "sys.exit(1)\n"
+    )
+    container = shop.containers[service].get_wrapped_container()
+    exit_code, output = container.exec_run(["python", "-c", probe])
+
+    assert exit_code == 0, output.decode(errors="replace")

@@ -56,3 +56,15 @@ async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClien
     assert metrics.status_code == 200
     assert f'route="{PREFIX}/healthz"' in metrics.text
     assert "http_request_duration_seconds_bucket" in metrics.text
+
+
+async def test_a_trailing_slash_is_a_404_never_a_redirect_to_the_clients_host(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get(
+        f"{PREFIX}/count/", params={"note": "x"}, headers={"Host": "evil.example"}
+    )
+
+    assert response.status_code == 404
+    assert "location" not in response.headers
+    assert "evil.example" not in response.text

@@ -80,6 +80,10 @@ def create_service_app(
         docs_url=f"{api_prefix}/docs",
         redoc_url=None,
         openapi_url=f"{api_prefix}/openapi.json",
+        # No redirect between /products and /products/: Starlette's would be absolute, built
+        # from the client's Host header (an open redirect through the gateway). A path is
+        # either a route or a 404 problem.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     install_problem_handlers(app)
