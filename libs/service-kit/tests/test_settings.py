@@ -3,7 +3,7 @@
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from service_kit.settings import DEVELOPMENT_SECRET_MARKER, ServiceSettings
+from service_kit.settings import DEVELOPMENT_SECRET_MARKER, DatabaseSettings, ServiceSettings
 
 DEV_URL = f"postgresql+asyncpg://svc:users-dev-password-{DEVELOPMENT_SECRET_MARKER}@/shop"
 OWN_URL = "postgresql+asyncpg://svc:a-password-of-this-deployment@/shop"
@@ -39,3 +39,8 @@ def test_development_accepts_the_development_secrets() -> None:
 
 def test_secrets_of_the_deployment_are_accepted_in_production() -> None:
     assert WithAKey(database_url=OWN_URL, service_key="k" * 32).environment == "production"
+
+
+def test_a_migration_job_refuses_a_development_password_too() -> None:
+    with pytest.raises(ValidationError, match="DATABASE_URL holds a development secret"):
+        DatabaseSettings(database_url=DEV_URL)

@@ -10,9 +10,12 @@ DEVELOPMENT_SECRET_MARKER = "for-local-development-only"  # noqa: S105 (the mark
 
 
 class DatabaseSettings(BaseSettings):
-    """What a process needs to reach its database; all a migration job needs."""
+    """What a process needs to reach its database; all a migration job or the seed needs."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    # Production unless told otherwise: a forgotten setting must not switch safeguards off.
+    environment: Literal["development", "test", "production"] = "production"
 
     database_url: str = Field(
         description="SQLAlchemy URL, postgresql+asyncpg://role:password@host:port/db",
@@ -22,24 +25,6 @@ class DatabaseSettings(BaseSettings):
     # 0: NullPool, a new connection to PgBouncer per transaction (the architecture's default).
     # >0: keep that many client connections to PgBouncer open (docs/benchmarks.md).
     database_pool_size: int = Field(default=0, ge=0, le=100)
-
-
-class ServiceSettings(DatabaseSettings):
-    """Settings every service shares; each service subclasses it with its own."""
-
-    # Production unless told otherwise: a forgotten setting must not switch safeguards off.
-    environment: Literal["development", "test", "production"] = "production"
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-
-    # Access tokens are signed by the users service and verified locally everywhere.
-    jwt_issuer: str = "shop-users"
-    jwt_audience: str = "shop"
-    jwks_url: str = Field(
-        default="http://users:8000/api/users/.well-known/jwks.json",
-        description="Where the users service publishes its public signing keys",
-    )
-    jwks_min_refetch_interval_seconds: float = Field(default=10.0, ge=0, le=3600)
-    jwks_max_age_seconds: float = Field(default=900.0, gt=0, le=86400)
 
     @model_validator(mode="after")
     def _no_development_secret_outside_development(self) -> Self:
@@ -54,3 +39,19 @@ class ServiceSettings(DatabaseSettings):
                     f" ENVIRONMENT={self.environment} set a secret of this deployment's own"
                 )
         return self
+
+
+class ServiceSettings(DatabaseSettings):
+    """Settings every service shares; each service subclasses it with its own."""
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # Access tokens are signed by the users service and verified locally everywhere.
+    jwt_issuer: str = "shop-users"
+    jwt_audience: str = "shop"
+    jwks_url: str = Field(
+        default="http://users:8000/api/users/.well-known/jwks.json",
+        description="Where the users service publishes its public signing keys",
+    )
+    jwks_min_refetch_interval_seconds: float = Field(default=10.0, ge=0, le=3600)
+    jwks_max_age_seconds: float = Field(default=900.0, gt=0, le=86400)
