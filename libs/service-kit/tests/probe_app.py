@@ -1,6 +1,8 @@
 """A minimal service built with the kit, with endpoints that exercise each plumbing path."""
 
-from fastapi import FastAPI
+from typing import Annotated
+
+from fastapi import FastAPI, Form
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
@@ -77,6 +79,10 @@ def build_probe_app(settings: ServiceSettings, jwks_source: JwksSource | None = 
     async def out_of_range(session: SessionDep, value: str) -> None:
         # Postgres, not validation, refuses the value: what a validation gap would look like.
         await session.execute(text("SELECT CAST(:value AS smallint)"), {"value": value})
+
+    @app.post(f"{PREFIX}/sign-in")
+    async def sign_in(username: Annotated[str, Form()]) -> dict[str, str]:
+        return {"username": username}
 
     @app.get(f"{PREFIX}/crash")
     async def crash() -> None:

@@ -54,6 +54,53 @@ async def test_malformed_json_is_a_validation_problem(client: httpx.AsyncClient)
     assert response.json()["code"] == "validation-error"
 
 
+@pytest.mark.parametrize(
+    ("path", "content_type", "expected"),
+    [
+        ("items", "text/plain", "application/json"),
+        ("items", "application/x-www-form-urlencoded", "application/json"),
+        ("items", None, "application/json"),
+        ("sign-in", "application/json", "application/x-www-form-urlencoded"),
+    ],
+)
+async def test_a_body_in_another_media_type_is_a_415(
+    client: httpx.AsyncClient, path: str, content_type: str | None, expected: str
+) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    response = await client.post(
+        f"{PREFIX}/{path}",
+        content=b'{"name": "mug", "password": "long-enough-password", "username": "a"}',
+        headers=headers,
+    )
+
+    assert response.status_code == 415, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.headers["accept-post"] == expected
+    assert response.json()["code"] == "unsupported-media-type"
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [("items", "application/json; charset=utf-8"), ("items", "application/merge-patch+json")],
+)
+async def test_json_in_any_json_media_type_is_accepted(
+    client: httpx.AsyncClient, path: str, content_type: str
+) -> None:
+    response = await client.post(
+        f"{PREFIX}/{path}",
+        content=b'{"name": "mug", "password": "long-enough-password"}',
+        headers={"content-type": content_type},
+    )
+
+    assert response.status_code == 201, response.text
+
+
+async def test_a_form_is_accepted_where_a_form_is_expected(client: httpx.AsyncClient) -> None:
+    response = await client.post(f"{PREFIX}/sign-in", data={"username": "ann"})
+
+    assert response.json() == {"username": "ann"}
+
+
 async def test_domain_error_keeps_its_status_code_and_extensions(
     client: httpx.AsyncClient,
 ) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, ClassVar
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -165,8 +165,40 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
+JSON_MEDIA_TYPE = "application/json"
+FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _expected_media_type(request: Request) -> str | None:
+    """The media type the route takes its body in, if the request's is another one.
+
+    FastAPI parses a body only in the media type its route declares and otherwise validates
+    nothing, so a mismatch surfaces as a validation error; it is a 415 instead.
+    """
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    if body_field is None:
+        return None
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if isinstance(body_field.field_info, params.Form):
+        return None if media_type in FORM_MEDIA_TYPES else FORM_MEDIA_TYPES[0]
+    is_json = media_type == JSON_MEDIA_TYPE or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+    return None if is_json else JSON_MEDIA_TYPE
+
+
 async def _handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    expected = _expected_media_type(request)
+    if expected is not None:
+        return problem_response(
+            status=415,
+            code="unsupported-media-type",
+            title="Unsupported media type",
+            detail=f"Send the request body as {expected}.",
+            instance=request.url.path,
+            headers={"Accept-Post": expected} if request.method == "POST" else None,
+        )
     return problem_response(
         status=422,
         code="validation-error",
