@@ -18,7 +18,7 @@
 #   DEFAULT_POOL_SIZE        default 10: server connections this service may hold
 #   MAX_CLIENT_CONN          default 1000: client connections queue for those
 #   MAX_PREPARED_STATEMENTS  default 200 per server connection (protocol-level, LRU-evicted)
-#   QUERY_WAIT_TIMEOUT       default 3 s a client may wait for a server connection; past it
+#   QUERY_WAIT_TIMEOUT       default 5 s a client may wait for a server connection; past it
 #                            the client gets an error (the service answers 503 + Retry-After)
 #                            instead of queueing behind a starved pool for minutes
 #   SERVER_CONNECT_TIMEOUT   default 5 s to open a connection to Postgres
@@ -52,7 +52,7 @@ POOL_MODE="${POOL_MODE:-transaction}"
 DEFAULT_POOL_SIZE="${DEFAULT_POOL_SIZE:-10}"
 MAX_CLIENT_CONN="${MAX_CLIENT_CONN:-1000}"
 MAX_PREPARED_STATEMENTS="${MAX_PREPARED_STATEMENTS:-200}"
-QUERY_WAIT_TIMEOUT="${QUERY_WAIT_TIMEOUT:-3}"
+QUERY_WAIT_TIMEOUT="${QUERY_WAIT_TIMEOUT:-5}"
 SERVER_CONNECT_TIMEOUT="${SERVER_CONNECT_TIMEOUT:-5}"
 SERVER_LOGIN_RETRY="${SERVER_LOGIN_RETRY:-1}"
 SERVER_TLS_SSLMODE="${SERVER_TLS_SSLMODE:-prefer}"

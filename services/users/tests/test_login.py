@@ -150,7 +150,8 @@ async def test_login_takes_a_form_not_json(
         f"{API}/auth/login", json={"username": account.username, "password": account.password}
     )
 
-    assert response.status_code == 422
+    assert response.status_code == 415
+    assert response.headers["accept-post"] == "application/x-www-form-urlencoded"
 
 
 @pytest.fixture
