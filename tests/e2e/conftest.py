@@ -76,6 +76,12 @@ SERVICE_ENVIRONMENT: dict[str, dict[str, str]] = {
         # Placements whose outcome is unknown are released within seconds, not minutes.
         "RECONCILER_INTERVAL_SECONDS": "0.5",
         "RECONCILER_MIN_AGE_SECONDS": "11",
+        # Production's caps, spelled out for test_order_limits.py; suites that place many
+        # orders register a customer for each.
+        "MAX_PENDING_ORDERS_PER_CUSTOMER": "5",
+        "MAX_HELD_UNITS_PER_CUSTOMER": "100",
+        # Pending orders whose hold ran out are cancelled within a second.
+        "HOLD_EXPIRY_INTERVAL_SECONDS": "0.5",
     },
 }
 

@@ -1,6 +1,7 @@
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -9,8 +10,11 @@ import httpx
 import pytest
 from fake_catalog import FakeCatalog
 
+from orders.catalog.client import CatalogClient, create_catalog_client
 from orders.main import create_app
+from orders.reconciliation.service import cancel_expired_orders, resolve_abandoned_placements
 from orders.settings import OrdersSettings
+from service_kit.database import Database
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import migrate_to_head, serve, truncate_schema
 from testing_kit.tokens import SigningKey, bearer
@@ -33,9 +37,11 @@ def settings(database_stack: DatabaseStack) -> OrdersSettings:
         catalog_retry_wait_max_seconds=0.05,
         catalog_call_deadline_seconds=2.0,
         reservation_ttl_seconds=120,
-        # Tests run the reconciler themselves; test_reconciliation.py runs the background one.
+        # Tests run the recovery jobs themselves; test_reconciliation.py and
+        # test_hold_expiry.py run the background ones.
         reconciler_enabled=False,
         reconciler_min_age_seconds=3.0,
+        hold_expiry_enabled=False,
     )
 
 
@@ -96,6 +102,53 @@ async def serve_orders(
     await truncate_schema(database_stack.direct_dsn("orders"), "orders")
 
 
+Resolve = Callable[..., Awaitable[int]]
+Sweep = Callable[[], Awaitable[int]]
+
+
+@pytest.fixture
+async def catalog_client(
+    settings: OrdersSettings, fake_catalog: FakeCatalog
+) -> AsyncIterator[CatalogClient]:
+    catalog = create_catalog_client(settings, transport=fake_catalog.transport)
+    yield catalog
+    await catalog.aclose()
+
+
+@pytest.fixture
+async def database(settings: OrdersSettings) -> AsyncIterator[Database]:
+    database = Database.from_settings(settings)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def resolve(database: Database, catalog_client: CatalogClient) -> Resolve:
+    """One reconciliation round, as the background task runs it (any age by default)."""
+
+    async def run(older_than: timedelta = timedelta(0)) -> int:
+        return await resolve_abandoned_placements(
+            sessionmaker=database.sessionmaker,
+            catalog=catalog_client,
+            older_than=older_than,
+            batch_size=10,
+        )
+
+    return run
+
+
+@pytest.fixture
+def sweep(database: Database, catalog_client: CatalogClient) -> Sweep:
+    """One round of the hold-expiry sweep, as the background task runs it."""
+
+    async def run() -> int:
+        return await cancel_expired_orders(
+            sessionmaker=database.sessionmaker, catalog=catalog_client, batch_size=10
+        )
+
+    return run
+
+
 @pytest.fixture
 async def client(serve_orders: Callable[..., Any]) -> AsyncIterator[httpx.AsyncClient]:
     async with serve_orders() as client:
@@ -142,3 +195,22 @@ async def place(
         json={"lines": [{"product_id": str(p), "quantity": q} for p, q in lines]},
         headers=headers,
     )
+
+
+async def holds_of(database_rows: Callable[..., Any], actor: Actor) -> tuple[int, int]:
+    """(orders, units) the customer holds as counted, checked against their open orders.
+
+    Open: placing or pending, what the caps limit. The count must always equal the orders.
+    """
+    counted = await database_rows(
+        "SELECT pending_orders, held_units FROM orders.customer_holds WHERE customer_id = $1",
+        actor.user_id,
+    )
+    (open_orders,) = await database_rows(
+        "SELECT count(*) AS orders, coalesce(sum(units), 0) AS units FROM orders.orders"
+        " WHERE customer_id = $1 AND status IN ('placing', 'pending')",
+        actor.user_id,
+    )
+    held = (counted[0]["pending_orders"], counted[0]["held_units"]) if counted else (0, 0)
+    assert held == (open_orders["orders"], open_orders["units"]), "counts disagree with orders"
+    return held

@@ -20,7 +20,17 @@ from fastapi.responses import JSONResponse
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
-FaultKind = Literal["refuse", "timeout", "server-error", "lose-answer", "hang", "wait"]
+FaultKind = Literal[
+    "refuse",
+    "disconnect",
+    "timeout",
+    "server-error",
+    "garbage",
+    "undecodable",
+    "lose-answer",
+    "hang",
+    "wait",
+]
 
 
 @dataclass
@@ -59,6 +69,8 @@ class Fault:
     kind: FaultKind
     path: str = "/internal/reservations"
     times: int = 1
+    # kind "server-error": the status catalog (or a proxy in front of it) answers.
+    status: int = 503
     # kind "wait": the call reaches catalog only once the test sets this.
     gate: asyncio.Event = field(default_factory=asyncio.Event)
     # Set when a faulty call has arrived (for "wait": and is waiting).
@@ -284,10 +296,23 @@ class _FaultyTransport(httpx.AsyncBaseTransport):
             return await self._app.handle_async_request(request)
         if fault.kind == "refuse":
             raise httpx.ConnectError("connection refused", request=request)
+        if fault.kind == "disconnect":  # a catalog going down mid-request
+            raise httpx.RemoteProtocolError("server disconnected", request=request)
         if fault.kind == "timeout":
             raise httpx.ReadTimeout("timed out", request=request)
         if fault.kind == "server-error":
-            return httpx.Response(503, json={"code": "service-unavailable"}, request=request)
+            return httpx.Response(
+                fault.status, json={"code": "service-unavailable"}, request=request
+            )
+        if fault.kind == "garbage":  # a 200 that is not the contract's JSON
+            return httpx.Response(200, text="<html>maintenance</html>", request=request)
+        if fault.kind == "undecodable":  # a body that does not decode as it says it is
+            return httpx.Response(
+                200,
+                headers={"Content-Encoding": "gzip"},
+                stream=httpx.ByteStream(b"not gzip"),  # read, and failed, by the client
+                request=request,
+            )
         if fault.kind == "hang":
             await asyncio.Event().wait()  # until the caller's deadline cancels it
         # lose-answer: catalog acts, the answer never arrives.

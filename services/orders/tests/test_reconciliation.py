@@ -1,50 +1,16 @@
 """Placements whose outcome is unknown are resolved: their stock is released, never lost."""
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
-from conftest import Actor, place
+from conftest import Actor, Resolve, place
 from fake_catalog import FakeCatalog, Fault
 
-from orders.catalog.client import CatalogClient, create_catalog_client
-from orders.reconciliation.service import resolve_abandoned_placements
 from orders.settings import OrdersSettings
-from service_kit.database import Database
 from testing_kit.waiting import eventually
-
-Resolve = Callable[..., Awaitable[int]]
-
-
-@pytest.fixture
-async def catalog_client(
-    settings: OrdersSettings, fake_catalog: FakeCatalog
-) -> AsyncIterator[CatalogClient]:
-    catalog = create_catalog_client(settings, transport=fake_catalog.transport)
-    yield catalog
-    await catalog.aclose()
-
-
-@pytest.fixture
-async def resolve(
-    settings: OrdersSettings, catalog_client: CatalogClient
-) -> AsyncIterator[Resolve]:
-    """One reconciliation round, as the background task runs it (any age by default)."""
-    database = Database.from_settings(settings)
-
-    async def run(older_than: timedelta = timedelta(0)) -> int:
-        return await resolve_abandoned_placements(
-            sessionmaker=database.sessionmaker,
-            catalog=catalog_client,
-            older_than=older_than,
-            batch_size=10,
-        )
-
-    yield run
-    await database.dispose()
 
 
 async def _placing(database_rows: Any) -> list[Any]:
@@ -131,11 +97,12 @@ async def test_a_placement_younger_than_the_minimum_age_is_left_alone(
 async def test_concurrent_reconcilers_resolve_each_placement_once(
     client: httpx.AsyncClient,
     fake_catalog: FakeCatalog,
-    customer: Actor,
+    new_customer: Callable[[], Actor],
     database_rows: Any,
     resolve: Resolve,
 ) -> None:
-    mugs = [await _abandon(client, fake_catalog, customer, "lose-answer") for _ in range(6)]
+    # A customer each: one customer's placements in flight count against their caps.
+    mugs = [await _abandon(client, fake_catalog, new_customer(), "lose-answer") for _ in range(6)]
 
     rounds = await asyncio.gather(resolve(), resolve(), resolve())
 

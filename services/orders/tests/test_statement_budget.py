@@ -21,9 +21,12 @@ from testing_kit.tokens import SigningKey
 
 # The saga needs two writes (the placeholder is committed before catalog is asked, and no
 # transaction stays open while catalog is called); each is one statement that commits by
-# itself. Before: 2 transactions, 5 statements, 14 round trips.
+# itself. Before: 2 transactions, 5 statements, 14 round trips. The customer's caps cost no
+# statement: write 1 counts the placement against them in the same statement (a CTE), and
+# write 2 records the hold's end with the rest.
 PLACEMENT = Budget(connections=2, transactions=0, statements=2, driver_queries=0, round_trips=4)
-# The placeholder's insert steps aside; one statement reads the first order. Before: 1
+# The placeholder's insert steps aside (and counts nothing against the caps); one statement
+# reads the first order. Before: 1
 # transaction, 4 statements, 10 round trips.
 PLACEMENT_REPLAYED = Budget(
     connections=1, transactions=0, statements=2, driver_queries=0, round_trips=4

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Actor, place
+from conftest import Actor, holds_of, place
 from fake_catalog import FakeCatalog, Fault
 
 
@@ -171,25 +171,45 @@ async def test_moving_an_unknown_order_is_a_404(client: httpx.AsyncClient, admin
 
 
 @pytest.mark.parametrize(("action", "catalog_call"), [("confirm", "commit"), ("cancel", "release")])
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [
+        ("refuse", 0),
+        ("disconnect", 0),
+        ("timeout", 0),
+        ("server-error", 500),
+        ("server-error", 503),
+        ("garbage", 0),
+        ("undecodable", 0),
+    ],
+)
 async def test_catalog_failing_during_a_move_is_a_503_and_changes_nothing(
     client: httpx.AsyncClient,
     fake_catalog: FakeCatalog,
     customer: Actor,
     admin: Actor,
+    database_rows: Any,
     action: str,
     catalog_call: str,
+    kind: Any,
+    status: int,
 ) -> None:
     order = await _order(client, fake_catalog, customer)
-    fake_catalog.faults.append(Fault("timeout", path=catalog_call, times=100))
+    fake_catalog.faults.append(Fault(kind, path=catalog_call, times=100, status=status or 503))
 
     response = await _move(client, admin, order, action)
     reread = await client.get(f"/api/orders/orders/{order['id']}", headers=admin.headers)
 
     assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "catalog-unavailable"
+    assert int(response.headers["Retry-After"]) > 0
     assert reread.json()["status"] == "pending"
     assert len(reread.json()["history"]) == 1
     assert fake_catalog.stock(_product(order)) == (8, 2, 0)
+    assert await holds_of(database_rows, customer) == (1, 2)
+    fake_catalog.faults.clear()
+    assert (await _move(client, admin, order, action)).status_code == 200  # the retry settles
 
 
 async def test_a_move_retried_after_a_lost_answer_settles_the_stock_once(

@@ -1,4 +1,4 @@
-"""What the orders app runs beside its endpoints: the catalog client and the reconciler."""
+"""What the orders app runs beside its endpoints: the catalog client and the recovery jobs."""
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -7,7 +7,7 @@ import httpx
 from fastapi import FastAPI, Request
 
 from orders.catalog.client import CatalogClient, create_catalog_client
-from orders.reconciliation.worker import running_reconciler
+from orders.reconciliation.worker import running_hold_expiry, running_reconciler
 from orders.settings import OrdersSettings
 from service_kit.app import ServiceLifespan
 from service_kit.database import Database
@@ -26,6 +26,12 @@ def orders_lifespan(
             if settings.reconciler_enabled:
                 await resources.enter_async_context(
                     running_reconciler(
+                        sessionmaker=database.sessionmaker, catalog=catalog, settings=settings
+                    )
+                )
+            if settings.hold_expiry_enabled:
+                await resources.enter_async_context(
+                    running_hold_expiry(
                         sessionmaker=database.sessionmaker, catalog=catalog, settings=settings
                     )
                 )

@@ -35,6 +35,17 @@ class OrdersSettings(ServiceSettings):
     reconciler_min_age_seconds: float = Field(default=30.0, gt=0, le=86400)
     reconciler_batch_size: int = Field(default=50, ge=1, le=1000)
 
+    # What one customer may hold at once: orders placing or pending (awaiting confirmation),
+    # and the units in them. A placement beyond either is refused before catalog is asked.
+    max_pending_orders_per_customer: int = Field(default=5, ge=1, le=10_000)
+    max_held_units_per_customer: int = Field(default=100, ge=1, le=10_000_000)
+
+    # The hold-expiry sweep cancels pending orders whose stock hold ran out (catalog has
+    # already put the stock back on sale), so they never linger as `pending` or as revenue.
+    hold_expiry_enabled: bool = True
+    hold_expiry_interval_seconds: float = Field(default=10.0, gt=0, le=3600)
+    hold_expiry_batch_size: int = Field(default=50, ge=1, le=1000)
+
     @model_validator(mode="after")
     def _reconciler_waits_for_placements_in_flight(self) -> Self:
         # A placement in flight gives up after the call deadline; the reconciler must not

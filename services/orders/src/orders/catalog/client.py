@@ -4,7 +4,9 @@ Every reservation call is idempotent on the reservation key (docs/contracts/
 catalog-internal-api.md), so every one of them is retried on the failures that may be
 transient - timeouts, connection errors, 5xx answers - with exponential backoff and jitter
 (stamina), and the whole call, retries included, has a hard deadline. What is left after that
-is `CatalogUnavailable`: the caller cannot know whether catalog acted.
+is `CatalogUnavailable`: the caller cannot know whether catalog acted. Every failure to get a
+usable answer ends there - any httpx error, not only the transient ones - so a caller has one
+exception to turn into its 503.
 """
 
 import asyncio
@@ -12,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import httpx
 import stamina
@@ -26,7 +28,7 @@ from orders.catalog.errors import (
     ReservationNotFound,
     ReservationNotHeld,
 )
-from orders.catalog.schemas import RequestedLine, Reservation, Shortage
+from orders.catalog.schemas import RequestedLine, Reservation, ReservationState, Shortage
 from orders.settings import OrdersSettings
 from service_kit.http_client import create_service_client
 
@@ -34,6 +36,8 @@ CATALOG_HEALTH_PATH = "/api/catalog/healthz"
 RESERVATIONS_PATH = "/internal/reservations"
 
 logger = logging.getLogger(__name__)
+
+Answer = TypeVar("Answer", bound=ReservationState)
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ class CatalogClient:
         }
         response = await self._call("POST", RESERVATIONS_PATH, body)
         if response.status_code in (httpx.codes.OK, httpx.codes.CREATED):
-            return self._reservation(response)
+            return self._answer(response, Reservation)
         problem = _problem(response)
         if response.status_code == httpx.codes.CONFLICT and problem.code == "insufficient-stock":
             raise InsufficientStock(problem.shortages)
@@ -116,25 +120,46 @@ class CatalogClient:
             raise ProductsUnavailable(problem.product_ids)
         raise self._unexpected(response, problem)
 
-    async def commit(self, *, key: str) -> Reservation:
+    async def commit(self, *, key: str) -> ReservationState:
         """Turn the hold into a sale (idempotent)."""
         return await self._settle(key, "commit")
 
-    async def release(self, *, key: str) -> Reservation:
-        """Give the stock back (idempotent); an expired hold answers with status `expired`."""
-        return await self._settle(key, "release")
+    async def release(self, *, key: str, within_seconds: float | None = None) -> ReservationState:
+        """Give the stock back (idempotent); an expired hold answers with status `expired`.
+
+        `within_seconds` shortens the call's deadline, for a caller that has spent part of
+        its own already; with no time left, catalog is not asked at all.
+        """
+        return await self._settle(key, "release", within_seconds=within_seconds)
+
+    @property
+    def deadline_seconds(self) -> float:
+        """How long one call may take, retries included."""
+        return self._deadline_seconds
 
     async def aclose(self) -> None:
         await self._http.aclose()
 
     async def _call(
-        self, method: str, path: str, body: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        within_seconds: float | None = None,
     ) -> httpx.Response:
         """The first answer that is not transient, within the deadline, retries included."""
+        deadline = self._deadline_seconds
+        if within_seconds is not None:
+            deadline = min(deadline, within_seconds)
+        if deadline <= 0:
+            raise CatalogUnavailable(f"no time left to call {method} {path}")
         try:
-            async with asyncio.timeout(self._deadline_seconds):
+            async with asyncio.timeout(deadline):
                 return await self._retrying(self._send, method, path, body)
-        except (TimeoutError, httpx.TransportError, _TransientAnswer) as error:
+        # Transport errors are retried; the rest of httpx's (an undecodable body, say) is as
+        # unusable an answer and ends here too, never as a 500.
+        except (TimeoutError, httpx.HTTPError, _TransientAnswer) as error:
             logger.warning(
                 "catalog call failed",
                 extra={"method": method, "catalog_path": path, "error": repr(error)},
@@ -147,18 +172,27 @@ class CatalogClient:
             raise _TransientAnswer(response)
         return response
 
-    def _reservation(self, response: httpx.Response) -> Reservation:
+    @staticmethod
+    def _answer(response: httpx.Response, model: type[Answer]) -> Answer:
         try:
-            return Reservation.model_validate_json(response.content)
+            return model.model_validate_json(response.content)
         except ValidationError as error:
             logger.error("catalog sent a reservation orders cannot read", exc_info=True)
             raise CatalogUnavailable("catalog's answer does not match the contract") from error
 
-    async def _settle(self, key: str, action: Literal["commit", "release"]) -> Reservation:
+    async def _settle(
+        self,
+        key: str,
+        action: Literal["commit", "release"],
+        *,
+        within_seconds: float | None = None,
+    ) -> ReservationState:
         """Commit or release: one answer shape, one set of reservation-state refusals."""
-        response = await self._call("POST", f"{RESERVATIONS_PATH}/{key}/{action}")
+        response = await self._call(
+            "POST", f"{RESERVATIONS_PATH}/{key}/{action}", within_seconds=within_seconds
+        )
         if response.status_code == httpx.codes.OK:
-            return self._reservation(response)
+            return self._answer(response, ReservationState)
         problem = _problem(response)
         if response.status_code == httpx.codes.NOT_FOUND and problem.code == (
             "reservation-not-found"

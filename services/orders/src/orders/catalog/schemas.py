@@ -6,10 +6,13 @@ uses. Unknown fields are ignored, so catalog may add some without breaking order
 
 import enum
 import uuid
-from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from orders.timestamps import Instant
+from service_kit.text import StoredText
 
 
 class ReservationStatus(enum.StrEnum):
@@ -32,16 +35,28 @@ class ReservedLine(_CatalogPayload):
     """A product as catalog reserved it: the price is the one at the moment of reservation."""
 
     product_id: uuid.UUID
-    sku: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=200)
+    # Stored in the order as they come: text Postgres cannot hold is outside the contract.
+    sku: Annotated[StoredText, Field(min_length=1, max_length=64)]
+    name: Annotated[StoredText, Field(min_length=1, max_length=200)]
     unit_price: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
     quantity: int = Field(ge=1)
 
 
-class Reservation(_CatalogPayload):
+class ReservationState(_CatalogPayload):
+    """What a commit or a release tells orders: where the reservation stands now.
+
+    Nothing more is read from those answers, so no other field of them can make a settled
+    reservation look unsettled.
+    """
+
     key: str
     status: ReservationStatus
-    expires_at: datetime
+
+
+class Reservation(ReservationState):
+    """A reservation as reserving answers it: what was held, at what price, until when."""
+
+    expires_at: Instant
     lines: list[ReservedLine]
 
 

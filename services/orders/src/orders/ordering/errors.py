@@ -56,3 +56,13 @@ class CatalogUnavailable(ServiceUnavailable):
 class InvalidDateRange(UnprocessableContent):
     code = "invalid-date-range"
     title = "The date range is empty"
+
+
+class TooManyPendingOrders(Conflict):
+    code = "too-many-pending-orders"
+    title = "Too many orders awaiting confirmation"
+
+
+class HoldLimitExceeded(Conflict):
+    code = "hold-limit-exceeded"
+    title = "Too many units held for one customer"

@@ -34,6 +34,11 @@ class OrderStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# Who a step of history names when no person took it (the hold-expiry sweep's cancellations).
+SYSTEM_ACTOR_ID = uuid.UUID(int=0)
+SYSTEM_ACTOR_ROLE = "system"
+
+
 class Order(TimestampedMixin, Base):
     __tablename__ = "orders"
     __table_args__ = (
@@ -42,6 +47,12 @@ class Order(TimestampedMixin, Base):
             name="status_known",
         ),
         CheckConstraint("total >= 0", name="total_not_negative"),
+        CheckConstraint("units >= 0", name="units_not_negative"),
+        # What the expiry sweep looks at: every pending order knows when its hold runs out.
+        CheckConstraint(
+            "status <> 'pending' OR reservation_expires_at IS NOT NULL",
+            name="pending_has_reservation_expiry",
+        ),
         CheckConstraint(
             "(idempotency_key IS NULL) = (request_fingerprint IS NULL)",
             name="idempotency_key_has_fingerprint",
@@ -57,6 +68,12 @@ class Order(TimestampedMixin, Base):
             "created_at",
             postgresql_where=text("status = 'placing'"),
         ),
+        # What the expiry sweep scans: pending orders by the end of their stock hold.
+        Index(
+            "ix_orders_pending_reservation_expires_at",
+            "reservation_expires_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
     # Server-side defaults (timestamps) come back with the INSERT/UPDATE: no lazy refresh.
     __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012
@@ -67,6 +84,12 @@ class Order(TimestampedMixin, Base):
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     status: Mapped[str] = mapped_column(String(20), default=OrderStatus.PENDING.value)
     total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    # Units over all lines, known from the request on: what the order counts against the
+    # customer's held-units cap while it is placing or pending.
+    units: Mapped[int] = mapped_column(Integer)
+    # When catalog lets the stock hold of a pending order go (catalog's answer); NULL while
+    # placing (not known yet) and for orders placed before this was recorded and settled since.
+    reservation_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The customer's Idempotency-Key and a hash of the request it came with.
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
@@ -83,6 +106,39 @@ class Order(TimestampedMixin, Base):
         cascade="all, delete-orphan",
         order_by="OrderStatusChange.id",
     )
+
+
+# The order number is drawn at random; a collision is this unique constraint's violation.
+ORDER_NUMBER_CONSTRAINT = "uq_orders_number"
+# The check constraints that hold a customer to the caps (docs/orders.md, "Abuse limits").
+PENDING_ORDERS_CAP_CONSTRAINT = "ck_customer_holds_pending_orders_within_cap"
+HELD_UNITS_CAP_CONSTRAINT = "ck_customer_holds_held_units_within_cap"
+
+
+class CustomerHolds(Base):
+    """What one customer has open: orders placing or pending, and the units in them.
+
+    Kept in step with `orders` by the very statements that move an order into or out of
+    `placing`/`pending`, and capped by the database itself: a placement raises the counts
+    and writes the caps in force in one upsert, and a count above its cap violates a check
+    constraint, which undoes the whole statement (the placeholder with it). Concurrent
+    placements of one customer queue on this row, so the caps hold exactly.
+    """
+
+    __tablename__ = "customer_holds"
+    __table_args__ = (
+        CheckConstraint("pending_orders >= 0", name="pending_orders_not_negative"),
+        CheckConstraint("held_units >= 0", name="held_units_not_negative"),
+        CheckConstraint("pending_orders <= pending_orders_cap", name="pending_orders_within_cap"),
+        CheckConstraint("held_units <= held_units_cap", name="held_units_within_cap"),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    pending_orders: Mapped[int] = mapped_column(Integer)
+    held_units: Mapped[int] = mapped_column(Integer)
+    # The caps of the customer's latest placement (the settings then in force).
+    pending_orders_cap: Mapped[int] = mapped_column(Integer)
+    held_units_cap: Mapped[int] = mapped_column(Integer)
 
 
 class OrderLine(Base):

@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, delete, func, select, text
+from sqlalchemy import ColumnElement, Row, Select, and_, case, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import selectinload
 
-from orders.ordering.models import Order, OrderStatus
+from orders.ordering.models import CustomerHolds, Order, OrderStatus
 from orders.ordering.schemas import OrderDetails, OrderLineDetails
 
 
@@ -51,12 +51,98 @@ async def claim_stale_placement(
     return (await session.execute(statement)).scalar_one_or_none()
 
 
+# Removing a placement gives its order and units back to the customer's holds, in the same
+# statement: the counts never disagree with the orders, whatever fails in between.
+_DELETE_PLACEMENT = text(
+    """
+    WITH gone AS (
+        DELETE FROM orders.orders WHERE id = :order_id AND status = 'placing'
+        RETURNING customer_id, units
+    )
+    UPDATE orders.customer_holds AS h
+    SET pending_orders = h.pending_orders - 1, held_units = h.held_units - gone.units
+    FROM gone
+    WHERE h.customer_id = gone.customer_id
+    """
+)
+
+
 async def delete_placement(
     executor: AsyncSession | AsyncConnection, *, order_id: uuid.UUID
 ) -> None:
-    await executor.execute(
-        delete(Order).where(Order.id == order_id, Order.status == OrderStatus.PLACING.value)
+    """Remove a placement still in flight (a no-op for any other order) and free its hold."""
+    await executor.execute(_DELETE_PLACEMENT, {"order_id": order_id})
+
+
+async def free_hold(session: AsyncSession, *, customer_id: uuid.UUID, units: int) -> None:
+    """A pending order of the customer's was confirmed or cancelled: it holds nothing now."""
+    await session.execute(
+        update(CustomerHolds)
+        .where(CustomerHolds.customer_id == customer_id)
+        .values(
+            pending_orders=CustomerHolds.pending_orders - 1,
+            held_units=CustomerHolds.held_units - units,
+        )
     )
+
+
+async def claim_expired_order(session: AsyncSession) -> uuid.UUID | None:
+    """Lock one pending order whose stock hold has run out and that no one else holds.
+
+    SKIP LOCKED, as for placements: replicas share the work, and an order a customer or an
+    admin is moving right now is left to them.
+    """
+    statement = (
+        select(Order.id)
+        .where(
+            Order.status == OrderStatus.PENDING.value,
+            Order.reservation_expires_at <= func.now(),
+        )
+        .order_by(Order.reservation_expires_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+# Cancelling an order whose hold expired: the status, its step of history and the customer's
+# holds, in one statement.
+_CANCEL_EXPIRED = text(
+    """
+    WITH cancelled AS (
+        UPDATE orders.orders SET status = 'cancelled', updated_at = now()
+        WHERE id = :order_id AND status = 'pending'
+        RETURNING id, customer_id, units
+    ),
+    step AS (
+        INSERT INTO orders.order_status_changes (order_id, from_status, to_status, actor_id,
+                                                 actor_role)
+        SELECT cancelled.id, 'pending', 'cancelled', CAST(:actor_id AS uuid),
+               CAST(:actor_role AS varchar)
+        FROM cancelled
+    ),
+    freed AS (
+        UPDATE orders.customer_holds AS h
+        SET pending_orders = h.pending_orders - 1, held_units = h.held_units - cancelled.units
+        FROM cancelled
+        WHERE h.customer_id = cancelled.customer_id
+    )
+    SELECT count(*) FROM cancelled
+    """
+)
+
+
+async def cancel_expired_order(
+    session: AsyncSession, *, order_id: uuid.UUID, actor_id: uuid.UUID, actor_role: str
+) -> bool:
+    """Cancel a pending order on behalf of `actor`; False if it is no longer pending."""
+    cancelled: int = (
+        await session.execute(
+            _CANCEL_EXPIRED,
+            {"order_id": order_id, "actor_id": actor_id, "actor_role": actor_role},
+        )
+    ).scalar_one()
+    return cancelled == 1
 
 
 async def get_order(
@@ -132,15 +218,29 @@ async def totals_by_status(
     created_from: datetime | None = None,
     created_before: datetime | None = None,
 ) -> dict[str, tuple[int, Decimal]]:
-    """status -> (number of orders, sum of their totals)."""
+    """status -> (number of orders, sum of their totals).
+
+    A pending order whose stock hold has run out counts as what the expiry sweep is about
+    to make it, cancelled: its stock is back on sale, so it is no sale.
+    """
     conditions = _filters(
         customer_id=None, status=None, created_from=created_from, created_before=created_before
     )
+    status = case(
+        (
+            and_(
+                Order.status == OrderStatus.PENDING.value,
+                Order.reservation_expires_at <= func.now(),
+            ),
+            OrderStatus.CANCELLED.value,
+        ),
+        else_=Order.status,
+    )
     rows: Sequence[Any] = (
         await session.execute(
-            select(Order.status, func.count(), func.coalesce(func.sum(Order.total), 0))
+            select(status, func.count(), func.coalesce(func.sum(Order.total), 0))
             .where(*conditions)
-            .group_by(Order.status)
+            .group_by(status)
         )
     ).all()
     return {status: (count, Decimal(amount)) for status, count, amount in rows}
@@ -149,13 +249,36 @@ async def totals_by_status(
 # ON CONFLICT makes a concurrent duplicate (same customer, same Idempotency-Key) wait for the
 # first insert and then step aside instead of failing; any other unique violation (the order
 # number) raises IntegrityError.
+#
+# The same statement counts the placement against the customer's holds - only if it inserted
+# anything, so a replay counts nothing - and writes the caps in force. The upsert queues
+# concurrent placements of one customer on their row, each adding to the counts its
+# predecessor committed; one that would exceed a cap violates that cap's check constraint,
+# which undoes the whole statement, placeholder included (IntegrityError naming it).
 _OPEN_PLACEMENT = text(
     """
-    INSERT INTO orders.orders
-        (id, number, customer_id, status, total, idempotency_key, request_fingerprint)
-    VALUES (:order_id, :number, :customer_id, 'placing', 0, :idempotency_key, :fingerprint)
-    ON CONFLICT ON CONSTRAINT uq_orders_customer_id_idempotency_key DO NOTHING
-    RETURNING created_at
+    WITH placement AS (
+        INSERT INTO orders.orders
+            (id, number, customer_id, status, total, units, idempotency_key,
+             request_fingerprint)
+        VALUES (:order_id, :number, :customer_id, 'placing', 0, :units, :idempotency_key,
+                :fingerprint)
+        ON CONFLICT ON CONSTRAINT uq_orders_customer_id_idempotency_key DO NOTHING
+        RETURNING customer_id, units, created_at
+    ),
+    held AS (
+        INSERT INTO orders.customer_holds AS h
+            (customer_id, pending_orders, held_units, pending_orders_cap, held_units_cap)
+        SELECT customer_id, 1, units, CAST(:pending_orders_cap AS integer),
+               CAST(:held_units_cap AS integer)
+        FROM placement
+        ON CONFLICT (customer_id) DO UPDATE
+        SET pending_orders = h.pending_orders + 1,
+            held_units = h.held_units + excluded.held_units,
+            pending_orders_cap = excluded.pending_orders_cap,
+            held_units_cap = excluded.held_units_cap
+    )
+    SELECT created_at FROM placement
     """
 )
 
@@ -169,7 +292,8 @@ _COMPLETE_PLACEMENT = text(
     """
     WITH placed AS (
         UPDATE orders.orders
-        SET status = 'pending', total = :total, updated_at = now()
+        SET status = 'pending', total = :total, reservation_expires_at = :expires_at,
+            updated_at = now()
         WHERE id = :order_id AND status = 'placing'
         RETURNING id, updated_at
     ),
@@ -231,10 +355,17 @@ async def insert_placement(
     order_id: uuid.UUID,
     number: str,
     customer_id: uuid.UUID,
+    units: int,
     idempotency_key: str | None,
     request_fingerprint: str | None,
+    pending_orders_cap: int,
+    held_units_cap: int,
 ) -> datetime | None:
-    """The order's placeholder (its creation time); None if the customer used the key before."""
+    """The order's placeholder (its creation time); None if the customer used the key before.
+
+    Raises IntegrityError naming PENDING_ORDERS_CAP_CONSTRAINT or HELD_UNITS_CAP_CONSTRAINT
+    when the placement would take the customer beyond a cap (nothing is stored then).
+    """
     created_at: datetime | None = (
         await connection.execute(
             _OPEN_PLACEMENT,
@@ -242,8 +373,11 @@ async def insert_placement(
                 "order_id": order_id,
                 "number": number,
                 "customer_id": customer_id,
+                "units": units,
                 "idempotency_key": idempotency_key,
                 "fingerprint": request_fingerprint,
+                "pending_orders_cap": pending_orders_cap,
+                "held_units_cap": held_units_cap,
             },
         )
     ).scalar_one_or_none()
@@ -255,6 +389,7 @@ async def complete_placement(
     *,
     order_id: uuid.UUID,
     total: Decimal,
+    reservation_expires_at: datetime,
     lines: Sequence[OrderLineDetails],
     actor_id: uuid.UUID,
     actor_role: str,
@@ -266,6 +401,7 @@ async def complete_placement(
             {
                 "order_id": order_id,
                 "total": total,
+                "expires_at": reservation_expires_at,
                 "lines": json.dumps(
                     [
                         {

@@ -3,7 +3,6 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
-from pydantic import AwareDatetime
 
 from orders.dependencies import CatalogDep, EngineDep, SettingsDep
 from orders.ordering import service
@@ -22,6 +21,7 @@ from orders.ordering.schemas import (
     VisibleStatus,
 )
 from orders.settings import API_PREFIX
+from orders.timestamps import Instant
 from service_kit.auth import CurrentUser, Principal, RequireAdmin
 from service_kit.database import SessionDep
 
@@ -38,8 +38,8 @@ IdempotencyKey = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
-CreatedFrom = Annotated[AwareDatetime | None, Query(description="created at or after")]
-CreatedBefore = Annotated[AwareDatetime | None, Query(description="created before")]
+CreatedFrom = Annotated[Instant | None, Query(description="created at or after")]
+CreatedBefore = Annotated[Instant | None, Query(description="created before")]
 
 
 def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -67,6 +67,10 @@ async def place_order(
         customer=customer,
         lines=body.merged_lines(),
         idempotency_key=idempotency_key,
+        caps=service.HoldCaps(
+            pending_orders=settings.max_pending_orders_per_customer,
+            held_units=settings.max_held_units_per_customer,
+        ),
         reservation_ttl_seconds=settings.reservation_ttl_seconds,
         # By then the reconciler has resolved whatever this attempt left behind.
         retry_after_seconds=math.ceil(
@@ -150,7 +154,7 @@ async def deliver_order(
     return await _move(session, catalog, order_id, OrderStatus.DELIVERED, admin)
 
 
-def _date_range(created_from: AwareDatetime | None, created_before: AwareDatetime | None) -> None:
+def _date_range(created_from: Instant | None, created_before: Instant | None) -> None:
     if created_from is not None and created_before is not None and created_from >= created_before:
         raise InvalidDateRange("created_from must be earlier than created_before.")
 

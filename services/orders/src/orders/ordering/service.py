@@ -5,13 +5,19 @@ outcome must survive a crash. So `place_order` does not use the request's sessio
 commits only when the endpoint returns): it writes twice on connections of its own, each
 write one statement that commits by itself - the placeholder is committed *before* catalog
 is asked, so whatever happens next, the reconciler finds it (docs/orders.md has the sequence
-and failure table), and no transaction is open while catalog is called.
+and failure table), and no transaction is open while catalog is called. The placeholder's
+write also holds the customer to their caps (pending orders, units held).
+
+A placement spends at most one catalog call deadline at catalog, all its calls together: a
+release after the reservation gets what is left of it, so the request ends well within the
+gateway's timeout and the 503 is orders' own, never the gateway's 504.
 """
 
 import hashlib
 import json
 import logging
 import secrets
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +32,14 @@ from orders.catalog import errors as catalog_errors
 from orders.catalog.client import CatalogClient
 from orders.catalog.schemas import RequestedLine, Reservation, ReservationStatus
 from orders.ordering import errors, repository
-from orders.ordering.models import Order, OrderStatus, OrderStatusChange
+from orders.ordering.models import (
+    HELD_UNITS_CAP_CONSTRAINT,
+    ORDER_NUMBER_CONSTRAINT,
+    PENDING_ORDERS_CAP_CONSTRAINT,
+    Order,
+    OrderStatus,
+    OrderStatusChange,
+)
 from orders.ordering.schemas import (
     OrderDetails,
     OrderLineDetails,
@@ -36,7 +49,7 @@ from orders.ordering.schemas import (
     VisibleStatus,
 )
 from service_kit.auth import Principal
-from service_kit.database import autocommit_connection
+from service_kit.database import autocommit_connection, violated_constraint
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +91,29 @@ def request_fingerprint(lines: Sequence[OrderLineRequest]) -> str:
 
 
 @dataclass(frozen=True)
+class HoldCaps:
+    """What one customer may have open at once (orders placing or pending, and their units)."""
+
+    pending_orders: int
+    held_units: int
+
+
+@dataclass(frozen=True)
+class _CatalogBudget:
+    """The one call deadline a placement may spend at catalog, all its calls together."""
+
+    started: float
+    seconds: float
+
+    @classmethod
+    def start(cls, catalog: CatalogClient) -> "_CatalogBudget":
+        return cls(started=time.monotonic(), seconds=catalog.deadline_seconds)
+
+    def remaining(self) -> float:
+        return self.seconds - (time.monotonic() - self.started)
+
+
+@dataclass(frozen=True)
 class PlacedOrder:
     order: OrderDetails
     # True when the Idempotency-Key named an order placed before: nothing was done again.
@@ -97,6 +133,7 @@ async def place_order(
     customer: Principal,
     lines: Sequence[OrderLineRequest],
     idempotency_key: str | None,
+    caps: HoldCaps,
     reservation_ttl_seconds: int,
     retry_after_seconds: int,
 ) -> PlacedOrder:
@@ -107,12 +144,15 @@ async def place_order(
         engine=engine,
         order_id=order_id,
         customer_id=customer.user_id,
+        units=sum(line.quantity for line in lines),
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,
+        caps=caps,
         retry_after_seconds=retry_after_seconds,
     )
     if isinstance(opened, OrderDetails):
         return PlacedOrder(order=opened, replayed=True)
+    budget = _CatalogBudget.start(catalog)
     reservation = await _reserve_stock(
         engine=engine,
         catalog=catalog,
@@ -122,7 +162,9 @@ async def place_order(
         retry_after_seconds=retry_after_seconds,
     )
     priced, total = _priced_lines(lines, reservation)
-    await _refuse_oversized_order(engine=engine, catalog=catalog, order_id=order_id, total=total)
+    await _refuse_oversized_order(
+        engine=engine, catalog=catalog, order_id=order_id, total=total, budget=budget
+    )
     order = await _complete_placement(
         engine=engine,
         catalog=catalog,
@@ -131,6 +173,8 @@ async def place_order(
         customer=customer,
         lines=priced,
         total=total,
+        reservation=reservation,
+        budget=budget,
         retry_after_seconds=retry_after_seconds,
     )
     return PlacedOrder(order=order, replayed=False)
@@ -141,11 +185,17 @@ async def _open_placement(
     engine: AsyncEngine,
     order_id: uuid.UUID,
     customer_id: uuid.UUID,
+    units: int,
     idempotency_key: str | None,
     fingerprint: str | None,
+    caps: HoldCaps,
     retry_after_seconds: int,
 ) -> _Opened | OrderDetails:
-    """Write 1: commit the placeholder; or return the order this key already placed."""
+    """Write 1: commit the placeholder; or return the order this key already placed.
+
+    Refused, with nothing stored and catalog not asked, when the customer would go beyond
+    one of their caps.
+    """
     for _ in range(_PLACEMENT_OPEN_ATTEMPTS):
         number = new_order_number(datetime.now(UTC))
         try:
@@ -155,8 +205,11 @@ async def _open_placement(
                     order_id=order_id,
                     number=number,
                     customer_id=customer_id,
+                    units=units,
                     idempotency_key=idempotency_key,
                     request_fingerprint=fingerprint,
+                    pending_orders_cap=caps.pending_orders,
+                    held_units_cap=caps.held_units,
                 )
                 if created_at is not None:
                     return _Opened(number=number, created_at=created_at)
@@ -164,7 +217,25 @@ async def _open_placement(
                 earlier = await repository.find_by_idempotency_key(
                     connection, customer_id=customer_id, idempotency_key=idempotency_key
                 )
-        except IntegrityError:
+        except IntegrityError as error:
+            constraint = violated_constraint(error)
+            if constraint == PENDING_ORDERS_CAP_CONSTRAINT:
+                raise errors.TooManyPendingOrders(
+                    f"A customer may have at most {caps.pending_orders} orders awaiting"
+                    " confirmation at once; nothing was ordered. Cancel one, or wait until one"
+                    " is confirmed.",
+                    limit=caps.pending_orders,
+                ) from error
+            if constraint == HELD_UNITS_CAP_CONSTRAINT:
+                raise errors.HoldLimitExceeded(
+                    f"This order's {units} units would take the units held for you beyond"
+                    f" {caps.held_units}, the most one customer's pending orders may hold;"
+                    " nothing was ordered. Order fewer, or cancel a pending order.",
+                    limit=caps.held_units,
+                    requested=units,
+                ) from error
+            if constraint != ORDER_NUMBER_CONSTRAINT:
+                raise
             # The random order number is taken (chance: orders that day / 8.9e8): draw again.
             logger.warning("order number collision; drawing another", exc_info=True)
             continue
@@ -254,12 +325,13 @@ async def _refuse_oversized_order(
     catalog: CatalogClient,
     order_id: uuid.UUID,
     total: Decimal,
+    budget: _CatalogBudget,
 ) -> None:
     """A total beyond what an order can record (Numeric(12,2)) is refused, stock given back."""
     if total <= MAX_AMOUNT:
         return
     try:
-        await catalog.release(key=reservation_key(order_id))
+        await catalog.release(key=reservation_key(order_id), within_seconds=budget.remaining())
     except catalog_errors.CatalogError:
         logger.warning("release failed; the reconciler will retry", exc_info=True)
     else:
@@ -284,6 +356,8 @@ async def _complete_placement(
     customer: Principal,
     lines: list[OrderLineDetails],
     total: Decimal,
+    reservation: Reservation,
+    budget: _CatalogBudget,
     retry_after_seconds: int,
 ) -> OrderDetails:
     """Write 2: snapshot what catalog reserved into the order and make it visible."""
@@ -292,6 +366,7 @@ async def _complete_placement(
             connection,
             order_id=order_id,
             total=total,
+            reservation_expires_at=reservation.expires_at,
             lines=lines,
             actor_id=customer.user_id,
             actor_role=customer.role,
@@ -322,7 +397,7 @@ async def _complete_placement(
     # age) and released it; give back what this call may have reserved since, and give up.
     logger.warning("placement was reconciled before it completed", extra={"order_id": order_id})
     try:
-        await catalog.release(key=reservation_key(order_id))
+        await catalog.release(key=reservation_key(order_id), within_seconds=budget.remaining())
     except catalog_errors.CatalogError:
         logger.warning("release failed; the hold will expire", exc_info=True)
     raise _catalog_unavailable(retry_after_seconds)
@@ -392,6 +467,9 @@ async def change_status(
     order.history.append(_step(current, to_status, actor))
     order.status = to_status.value
     await session.flush()
+    if current == OrderStatus.PENDING:
+        # Confirmed (sold) or cancelled (released): it no longer holds stock for the customer.
+        await repository.free_hold(session, customer_id=order.customer_id, units=order.units)
     return order
 
 

@@ -1,4 +1,4 @@
-"""Resolving placements whose outcome is unknown: the saga's recovery.
+"""The saga's recovery: placements whose outcome is unknown, and pending orders whose hold ran out.
 
 A placement leaves its `placing` placeholder behind when it could not learn whether catalog
 reserved its stock (a timeout, a 503, a crash of this process). The client was told the order
@@ -7,6 +7,13 @@ its key, then delete the placeholder. Releasing is idempotent and answers for ev
 held stock comes back, an expired hold is already back, and an unknown key (404) means
 nothing was ever held. Only when catalog cannot answer does the placeholder stay, for the next
 round.
+
+A pending order whose stock hold has run out is cancelled by the system: catalog has put its
+stock back on sale already, so the order can never be confirmed. It is released first all
+the same (idempotent: an expired hold answers `expired`), because only catalog's answer
+proves the stock is back - orders' clock may run ahead of catalog's sweep, and a confirm
+whose commit reached catalog but not orders' database leaves a committed reservation behind
+a pending order. Only then is the order cancelled, with a step of history by the system.
 """
 
 import logging
@@ -17,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from orders.catalog import errors as catalog_errors
 from orders.catalog.client import CatalogClient
 from orders.ordering import repository
+from orders.ordering.models import SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE
 from orders.ordering.service import reservation_key
 
 logger = logging.getLogger(__name__)
@@ -62,3 +70,48 @@ async def resolve_abandoned_placements(
             )
             resolved += 1
     return resolved
+
+
+async def cancel_expired_orders(
+    *,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    catalog: CatalogClient,
+    batch_size: int,
+) -> int:
+    """Cancel up to `batch_size` pending orders whose stock hold has run out.
+
+    One order per transaction, as for placements: its row stays locked (FOR UPDATE SKIP
+    LOCKED) while catalog is asked, so replicas never take the same order, and a customer's
+    or an admin's move of it waits and then finds it cancelled. Returns how many were
+    cancelled.
+    """
+    cancelled = 0
+    for _ in range(batch_size):
+        async with sessionmaker() as session, session.begin():
+            order_id = await repository.claim_expired_order(session)
+            if order_id is None:
+                break
+            try:
+                reservation = await catalog.release(key=reservation_key(order_id))
+            except catalog_errors.ReservationNotFound:
+                outcome = "nothing-held"
+            except catalog_errors.CatalogError:
+                # Unproven that the stock is back: keep the order pending for the next round.
+                logger.warning(
+                    "could not release the expired hold of an order",
+                    extra={"order_id": str(order_id)},
+                    exc_info=True,
+                )
+                break
+            else:
+                outcome = reservation.status.value
+            # Locked and pending since the claim, so this cancels it.
+            if await repository.cancel_expired_order(
+                session, order_id=order_id, actor_id=SYSTEM_ACTOR_ID, actor_role=SYSTEM_ACTOR_ROLE
+            ):
+                logger.info(
+                    "order cancelled: its stock hold expired",
+                    extra={"order_id": str(order_id), "reservation": outcome},
+                )
+                cancelled += 1
+    return cancelled

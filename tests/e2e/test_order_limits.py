@@ -1,0 +1,201 @@
+"""Orders' abuse limits and expired holds, through the gateway, with every real part running.
+
+A customer may have so many orders awaiting confirmation and so many units held in them
+(SERVICE_ENVIRONMENT["orders"]), exactly, also when placing concurrently. A pending order whose
+stock hold runs out is cancelled by the system and is no revenue. Every test registers its own
+customer: the caps are per customer.
+"""
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from conftest import SERVICE_ENVIRONMENT, Customer, RegisterCustomer, Shop
+
+from testing_kit.waiting import eventually_sync
+
+Json = dict[str, Any]
+ORDERS = "/api/orders/orders"
+PENDING_CAP = int(SERVICE_ENVIRONMENT["orders"]["MAX_PENDING_ORDERS_PER_CUSTOMER"])
+UNITS_CAP = int(SERVICE_ENVIRONMENT["orders"]["MAX_HELD_UNITS_PER_CUSTOMER"])
+SYSTEM_ACTOR = ("00000000-0000-0000-0000-000000000000", "system")
+
+
+@pytest.fixture
+def stock_of(
+    gateway: httpx.Client, admin_headers: dict[str, str]
+) -> Callable[[Json], tuple[int, ...]]:
+    """(available, held, committed) as catalog accounts them."""
+
+    def levels(product: Json) -> tuple[int, ...]:
+        body = gateway.get(
+            f"/api/catalog/products/{product['id']}/stock", headers=admin_headers
+        ).json()
+        return body["available"], body["held"], body["committed"]
+
+    return levels
+
+
+def _body(product: Json, quantity: int) -> Json:
+    return {"lines": [{"product_id": product["id"], "quantity": quantity}]}
+
+
+def _place(
+    gateway: httpx.Client, customer: Customer, product: Json, quantity: int
+) -> httpx.Response:
+    return gateway.post(ORDERS, json=_body(product, quantity), headers=customer.headers)
+
+
+def _code(response: httpx.Response) -> tuple[int, str | None]:
+    body = response.json()
+    return response.status_code, body.get("code") if response.status_code >= 400 else None
+
+
+def test_a_customer_has_as_many_pending_orders_as_the_cap_until_one_is_cancelled(
+    gateway: httpx.Client,
+    register_customer: RegisterCustomer,
+    new_product: Callable[..., Json],
+    stock_of: Callable[[Json], tuple[int, ...]],
+) -> None:
+    product = new_product(stock=20)
+    customer = register_customer()
+    placed = [_place(gateway, customer, product, 1) for _ in range(PENDING_CAP)]
+
+    refused = _place(gateway, customer, product, 1)
+    cancelled = gateway.post(f"{ORDERS}/{placed[0].json()['id']}/cancel", headers=customer.headers)
+    placed_again = _place(gateway, customer, product, 1)
+
+    assert [response.status_code for response in placed] == [201] * PENDING_CAP
+    assert _code(refused) == (409, "too-many-pending-orders")
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["limit"] == PENDING_CAP
+    assert cancelled.status_code == 200
+    assert placed_again.status_code == 201, placed_again.text
+    assert stock_of(product) == (20 - PENDING_CAP, PENDING_CAP, 0)
+
+
+def test_units_beyond_the_cap_are_refused_and_touch_no_stock(
+    gateway: httpx.Client,
+    register_customer: RegisterCustomer,
+    new_product: Callable[..., Json],
+    stock_of: Callable[[Json], tuple[int, ...]],
+) -> None:
+    product = new_product(stock=UNITS_CAP * 2)
+    customer = register_customer()
+    first = _place(gateway, customer, product, UNITS_CAP - 1)
+
+    refused = _place(gateway, customer, product, 2)
+    fits = _place(gateway, customer, product, 1)
+
+    assert first.status_code == fits.status_code == 201
+    assert _code(refused) == (409, "hold-limit-exceeded")
+    assert (refused.json()["limit"], refused.json()["requested"]) == (UNITS_CAP, 2)
+    assert stock_of(product) == (UNITS_CAP, UNITS_CAP, 0)
+
+
+async def test_concurrent_placements_at_the_cap_let_exactly_the_allowed_number_through(
+    shop: Shop,
+    register_customer: RegisterCustomer,
+    new_product: Callable[..., Json],
+    stock_of: Callable[[Json], tuple[int, ...]],
+) -> None:
+    product = new_product(stock=50)
+    customer = register_customer()
+    attempts = PENDING_CAP * 3
+
+    async with httpx.AsyncClient(base_url=shop.gateway_url, timeout=30) as client:
+        responses = await asyncio.gather(
+            *(
+                client.post(ORDERS, json=_body(product, 1), headers=customer.headers)
+                for _ in range(attempts)
+            )
+        )
+
+    outcomes = Counter(_code(response) for response in responses)
+    assert outcomes == {
+        (201, None): PENDING_CAP,
+        (409, "too-many-pending-orders"): attempts - PENDING_CAP,
+    }
+    assert stock_of(product) == (50 - PENDING_CAP, PENDING_CAP, 0)
+
+
+def _let_the_hold_run_out(shop: Shop, order: Json) -> None:
+    """The clock: what the passing of the hold's time does to the two databases' records.
+
+    The hold lasts RESERVATION_TTL_SECONDS (minutes, so that the other suites' pending orders
+    stay pending); here its end is moved to the past, in catalog's reservation and in the
+    order, as the time passing would. Catalog's sweeper and orders' hold-expiry sweep, in
+    the real images, do the rest.
+    """
+    order_id = uuid.UUID(order["id"])  # a UUID, so it is safe inside the SQL text
+    ended = "now() - interval '1 second'"
+    statements = (
+        f"UPDATE catalog.reservations SET expires_at = {ended} WHERE key = 'order-{order_id}';"  # noqa: S608
+        f" UPDATE orders.orders SET reservation_expires_at = {ended} WHERE id = '{order_id}';"
+    )
+    postgres = shop.containers["postgres"].get_wrapped_container()
+    exit_code, output = postgres.exec_run(
+        ["psql", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-d", "shop", "-c", statements]
+    )
+    assert exit_code == 0, output.decode(errors="replace")
+    assert output.decode().count("UPDATE 1") == 2, output.decode()
+
+
+def test_an_order_whose_hold_ran_out_is_cancelled_by_the_system_and_is_no_revenue(
+    shop: Shop,
+    gateway: httpx.Client,
+    register_customer: RegisterCustomer,
+    admin_headers: dict[str, str],
+    new_product: Callable[..., Json],
+    stock_of: Callable[[Json], tuple[int, ...]],
+) -> None:
+    kept_product = new_product(stock=UNITS_CAP)
+    lapsing_product = new_product(stock=10, price="30.00")
+    since = datetime.now(UTC).isoformat()
+    customer = register_customer()
+    kept = _place(gateway, customer, kept_product, 1).json()
+    lapsing = _place(gateway, customer, lapsing_product, PENDING_CAP).json()
+    assert stock_of(lapsing_product) == (10 - PENDING_CAP, PENDING_CAP, 0)
+
+    _let_the_hold_run_out(shop, lapsing)
+
+    def status() -> str:
+        order = gateway.get(f"{ORDERS}/{lapsing['id']}", headers=customer.headers).json()
+        return str(order["status"])
+
+    assert eventually_sync(lambda: status() == "cancelled", within_seconds=15)
+    history = gateway.get(f"{ORDERS}/{lapsing['id']}", headers=customer.headers).json()["history"]
+    last = history[-1]
+    assert (last["from_status"], last["to_status"]) == ("pending", "cancelled")
+    assert (last["actor_id"], last["actor_role"]) == SYSTEM_ACTOR
+    assert stock_of(lapsing_product) == (10, 0, 0)
+    # Only our two orders were placed in this window (the suites run one test at a time).
+    until = (datetime.now(UTC) + timedelta(seconds=5)).isoformat()
+    stats = gateway.get(
+        "/api/orders/admin/stats",
+        params={"created_from": since, "created_before": until},
+        headers=admin_headers,
+    ).json()
+    assert stats["revenue"] == kept["total"] == "12.50"
+    assert stats["orders_by_status"]["cancelled"] == 1
+    # Its share of the customer's caps is free again: 1 + (UNITS_CAP - 1) units held.
+    assert _place(gateway, customer, kept_product, UNITS_CAP - 1).status_code == 201
+
+
+def test_the_caps_hold_for_each_customer_apart(
+    gateway: httpx.Client,
+    register_customer: RegisterCustomer,
+    new_product: Callable[..., Json],
+) -> None:
+    product = new_product(stock=20)
+    busy, other = register_customer(), register_customer()
+    for _ in range(PENDING_CAP):
+        assert _place(gateway, busy, product, 1).status_code == 201
+
+    assert _code(_place(gateway, busy, product, 1)) == (409, "too-many-pending-orders")
+    assert _place(gateway, other, product, 1).status_code == 201
