@@ -2,8 +2,8 @@
 
 For each fault (a PgBouncer, Postgres, catalog), a bounded campaign: CLIENTS customers each
 place KEYS_PER_CLIENT orders, each with its own Idempotency-Key and retried with that key
-(as a client honouring Retry-After would) while the answer is 503 or 429; some orders are
-cancelled again at once. The part restarts while they do. Then:
+(as a client honouring Retry-After would) while the answer is 503 or 429; every other order
+is cancelled again at once. The part restarts while they do. Then:
 - only 201, 409, 503 and 429 ever came back from a placement, 200, 409 and 503 from a cancel;
 - once it is back, a fresh order succeeds within RECOVERY_BOUND_SECONDS;
 - every key stands for exactly one order (replaying each key gives the order it gave before,
