@@ -57,6 +57,7 @@ SERVICE_ENVIRONMENT: dict[str, dict[str, str]] = {
     },
     "catalog": {
         "INTERNAL_API_KEYS": "orders:e2e-orders-service-key",  # orders' CATALOG_SERVICE_KEY
+        "CURSOR_SIGNING_KEY": secrets.token_urlsafe(32),  # this run's own
         # Expired holds come back within a second, so tests can wait for them.
         "RESERVATION_SWEEP_INTERVAL_SECONDS": "0.5",
     },
