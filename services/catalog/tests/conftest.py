@@ -1,3 +1,4 @@
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ def settings(database_stack: DatabaseStack) -> CatalogSettings:
         database_url=database_stack.pooled_url("catalog"),
         environment="test",
         internal_api_keys=f"orders:{ORDERS_KEY} reports:reports-test-service-key",
+        # A key of this run only: no test can lean on a cursor made elsewhere.
+        cursor_signing_key=secrets.token_urlsafe(32),
         reservation_sweep_interval_seconds=3600,
     )
 

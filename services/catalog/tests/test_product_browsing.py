@@ -261,15 +261,16 @@ async def test_a_cursor_only_continues_the_query_it_came_from(
         params={"limit": 1, "sort": "price", "cursor": first["next_cursor"]},
     )
 
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.json()["code"] == "invalid-cursor"
 
 
-@pytest.mark.parametrize("cursor", ["garbage!", "e30", "eyJxIjoxfQ", "x" * 600])
+@pytest.mark.parametrize("cursor", ["garbage!", "e30", "eyJxIjoxfQ", "e30.e30", "x" * 600])
 async def test_a_forged_cursor_is_refused(client: httpx.AsyncClient, cursor: str) -> None:
     response = await client.get("/api/catalog/products", params={"cursor": cursor})
 
-    assert response.status_code == 422
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid-cursor"
 
 
 @pytest.mark.parametrize(

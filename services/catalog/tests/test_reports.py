@@ -66,7 +66,7 @@ async def test_a_low_stock_cursor_is_bound_to_its_threshold(
         headers=admin,
     )
 
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.json()["code"] == "invalid-cursor"
 
 

@@ -6,6 +6,7 @@ this file. Every client test runs twice, against the real catalog and against th
 the other tests use, with the same assertions: that is what keeps the fake honest.
 """
 
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
@@ -41,6 +42,7 @@ def catalog_settings(database_stack: DatabaseStack) -> CatalogSettings:
         database_url=database_stack.pooled_url("catalog"),
         environment="test",
         internal_api_keys=f"orders:{SERVICE_KEY}",
+        cursor_signing_key=secrets.token_urlsafe(32),
         reservation_sweep_interval_seconds=0.1,
     )
 

@@ -1,6 +1,7 @@
 from fastapi import FastAPI
 
 from catalog.categories.router import router as categories_router
+from catalog.pagination import PageCursors
 from catalog.products.router import router as products_router
 from catalog.reports.router import router as reports_router
 from catalog.reservations.expiry import reservation_expiry
@@ -22,6 +23,7 @@ def create_app(
         lifespan=reservation_expiry(settings),
         jwks_source=jwks_source,
     )
+    app.state.page_cursors = PageCursors(settings.cursor_signing_key.get_secret_value())
     for router in (
         categories_router,
         products_router,

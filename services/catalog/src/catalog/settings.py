@@ -1,6 +1,6 @@
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from service_kit.settings import ServiceSettings
 
@@ -14,6 +14,13 @@ class CatalogSettings(ServiceSettings):
         description=(
             "Credentials of the services allowed to call /internal/: whitespace-separated"
             " caller:key pairs, e.g. 'orders:s3cr3t'. Empty: nobody may."
+        ),
+    )
+    cursor_signing_key: SecretStr = Field(
+        min_length=32,
+        description=(
+            "Signs the page cursors the catalog hands out (HMAC-SHA256); at least 32"
+            " characters, this deployment's own. Changing it invalidates outstanding cursors."
         ),
     )
     reservation_default_ttl_seconds: int = Field(default=900, ge=1, le=3600)

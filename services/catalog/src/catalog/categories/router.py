@@ -12,15 +12,16 @@ from catalog.categories.schemas import (
     CategoryOut,
     CategoryUpdate,
 )
-from catalog.pagination import DEFAULT_PAGE_SIZE, CursorParam, Page, PageSize
+from catalog.pagination import DEFAULT_PAGE_SIZE, CursorParam, Page, PageCursorsDep, PageSize
 from catalog.settings import API_PREFIX
 from service_kit.auth import RequireAdmin
 from service_kit.database import ReadSessionDep, SessionDep
+from service_kit.text import StoredText
 
 router = APIRouter(prefix=API_PREFIX + "/categories", tags=["categories"])
 
 CategoryRefPath = Annotated[
-    str, Path(min_length=1, max_length=120, description="The category's id or slug")
+    StoredText, Path(min_length=1, max_length=120, description="The category's id or slug")
 ]
 
 
@@ -31,9 +32,14 @@ CategoryRefPath = Annotated[
     dependencies=[PublicRead],
 )
 async def list_categories(
-    session: ReadSessionDep, limit: PageSize = DEFAULT_PAGE_SIZE, cursor: CursorParam = None
+    session: ReadSessionDep,
+    cursors: PageCursorsDep,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
+    cursor: CursorParam = None,
 ) -> Page[CategoryOut]:
-    return await service.list_categories(session=session, limit=limit, cursor=cursor)
+    return await service.list_categories(
+        session=session, cursors=cursors, limit=limit, cursor=cursor
+    )
 
 
 @router.get(

@@ -7,25 +7,28 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
 
-from catalog.slugs import check_slug
+from catalog.slugs import SLUG_PATTERN, check_slug
+from service_kit.text import StoredText
 
 # Path segments under /categories that are routes of their own, not slugs.
 RESERVED_CATEGORY_SLUGS = frozenset({"tree"})
+NAME_MAX_LENGTH = 100
 SLUG_MAX_LENGTH = 120
 
 CategoryName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+    StoredText, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_LENGTH)
 ]
 CategorySlug = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=SLUG_MAX_LENGTH),
+    StringConstraints(min_length=1, max_length=SLUG_MAX_LENGTH, pattern=SLUG_PATTERN),
     AfterValidator(lambda slug: check_slug(slug, reserved=RESERVED_CATEGORY_SLUGS)),
 ]
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Description = Annotated[StoredText, StringConstraints(strip_whitespace=True, max_length=5000)]
 
 
 class CategoryCreate(BaseModel):
@@ -46,7 +49,7 @@ class CategoryUpdate(BaseModel):
     slug: CategorySlug | None = None
     description: Description | None = None
     parent_id: uuid.UUID | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
     @model_validator(mode="after")
     def _required_fields_are_not_null(self) -> Self:

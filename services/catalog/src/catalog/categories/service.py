@@ -17,6 +17,7 @@ from catalog.categories.errors import (
 from catalog.categories.models import Category
 from catalog.categories.repository import CategoryRepository
 from catalog.categories.schemas import (
+    NAME_MAX_LENGTH,
     RESERVED_CATEGORY_SLUGS,
     SLUG_MAX_LENGTH,
     CategoryCreate,
@@ -26,14 +27,7 @@ from catalog.categories.schemas import (
     CategoryRef,
     CategoryUpdate,
 )
-from catalog.pagination import (
-    Page,
-    cursor_str,
-    cursor_uuid,
-    decode_cursor,
-    encode_cursor,
-    query_digest,
-)
+from catalog.pagination import Page, PageCursors, cursor_str, cursor_uuid, query_digest
 from catalog.slugs import next_free_slug, parse_ref, slug_from_name
 from service_kit.database import violated_constraint
 
@@ -41,19 +35,19 @@ _LIST_DIGEST = query_digest(resource="categories")
 
 
 async def list_categories(
-    *, session: AsyncSession, limit: int, cursor: str | None
+    *, session: AsyncSession, cursors: PageCursors, limit: int, cursor: str | None
 ) -> Page[CategoryOut]:
     """Active categories, flat, by name."""
     after: tuple[str, uuid.UUID] | None = None
     if cursor is not None:
-        name, category_id = decode_cursor(cursor, digest=_LIST_DIGEST, key_length=2)
-        after = (cursor_str(name), cursor_uuid(category_id))
+        name, category_id = cursors.read(cursor, digest=_LIST_DIGEST, key_length=2)
+        after = (cursor_str(name, max_length=NAME_MAX_LENGTH), cursor_uuid(category_id))
     rows = await CategoryRepository(session).list_active_page(after=after, limit=limit + 1)
     items = [CategoryOut.model_validate(row) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = encode_cursor(digest=_LIST_DIGEST, key=[last.name, str(last.id)])
+        next_cursor = cursors.issue(digest=_LIST_DIGEST, key=[last.name, str(last.id)])
     return Page(items=items, next_cursor=next_cursor)
 
 

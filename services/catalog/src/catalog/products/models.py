@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, Unmapped, mapped_column, relationship, unmapp
 
 from catalog.categories.models import Category
 from catalog.models import Base
+from catalog.money import PRICE_DIGITS, PRICE_PLACES
 from service_kit.database import TimestampedMixin
 
 # Name weighs more than description in ranking; 'english' stems ("mugs" finds "mug").
@@ -62,7 +63,7 @@ class Product(TimestampedMixin, Base):
     slug: Mapped[str] = mapped_column(String(220), unique=True)
     sku: Mapped[str] = mapped_column(String(64), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
-    price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    price: Mapped[Decimal] = mapped_column(Numeric(PRICE_DIGITS, PRICE_PLACES))
     # Units that can still be sold; reservations move units out of it, never below zero.
     stock_available: Mapped[int] = mapped_column(Integer, default=0)
     # Units reserved by held reservations (back to available on release or expiry).

@@ -4,17 +4,18 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from catalog.caching import PublicRead
-from catalog.pagination import Page
+from catalog.pagination import Page, PageCursorsDep
 from catalog.products import service
 from catalog.products.schemas import ProductCreate, ProductOut, ProductQuery, ProductUpdate
 from catalog.settings import API_PREFIX
 from service_kit.auth import RequireAdmin
 from service_kit.database import ReadSessionDep, SessionDep
+from service_kit.text import StoredText
 
 router = APIRouter(prefix=API_PREFIX + "/products", tags=["products"])
 
 ProductRefPath = Annotated[
-    str, Path(min_length=1, max_length=220, description="The product's id or slug")
+    StoredText, Path(min_length=1, max_length=220, description="The product's id or slug")
 ]
 
 
@@ -25,9 +26,9 @@ ProductRefPath = Annotated[
     dependencies=[PublicRead],
 )
 async def list_products(
-    session: ReadSessionDep, query: Annotated[ProductQuery, Query()]
+    session: ReadSessionDep, cursors: PageCursorsDep, query: Annotated[ProductQuery, Query()]
 ) -> Page[ProductOut]:
-    return await service.list_products(session=session, query=query)
+    return await service.list_products(session=session, cursors=cursors, query=query)
 
 
 @router.get(

@@ -1,5 +1,4 @@
 import enum
-import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Self
@@ -9,37 +8,38 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     StringConstraints,
     model_validator,
 )
 
 from catalog.categories.schemas import CategoryRef, Description
 from catalog.money import Price, PriceBound
-from catalog.slugs import check_slug
+from catalog.pagination import MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
+from catalog.slugs import SLUG_PATTERN, check_slug
 from service_kit.money import Money
+from service_kit.text import StoredText
 
+NAME_MAX_LENGTH = 200
 SLUG_MAX_LENGTH = 220
 MAX_INITIAL_STOCK = 1_000_000
 
-ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ProductSlug = Annotated[
-    str, StringConstraints(min_length=1, max_length=SLUG_MAX_LENGTH), AfterValidator(check_slug)
+ProductName = Annotated[
+    StoredText, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX_LENGTH)
 ]
-_SKU = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
-
-
-def _normalised_sku(sku: str) -> str:
-    """Upper-cased, then checked: "mug-001" is stored as "MUG-001"."""
-    sku = sku.upper()
-    if not _SKU.match(sku):
-        raise ValueError("a SKU is letters and digits in groups joined by single hyphens")
-    return sku
-
-
+ProductSlug = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=SLUG_MAX_LENGTH, pattern=SLUG_PATTERN),
+    AfterValidator(check_slug),
+]
+# Letters (either case: stored upper-cased), digits, single hyphens between groups.
+SKU_PATTERN = r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$"
 Sku = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
-    AfterValidator(_normalised_sku),
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=64, pattern=SKU_PATTERN, to_upper=True
+    ),
 ]
 
 
@@ -61,8 +61,8 @@ class ProductCreate(BaseModel):
     description: Description | None = None
     price: Price = Field(description='A decimal string with at most two places, e.g. "12.50"')
     category_id: uuid.UUID
-    stock: int = Field(default=0, ge=0, le=MAX_INITIAL_STOCK, description="Initial units")
-    is_active: bool = True
+    stock: StrictInt = Field(default=0, ge=0, le=MAX_INITIAL_STOCK, description="Initial units")
+    is_active: StrictBool = True
 
 
 class ProductUpdate(BaseModel):
@@ -76,7 +76,7 @@ class ProductUpdate(BaseModel):
     description: Description | None = None
     price: Price | None = None
     category_id: uuid.UUID | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
     @model_validator(mode="after")
     def _required_fields_are_not_null(self) -> Self:
@@ -105,7 +105,7 @@ class ProductOut(BaseModel):
 class ProductQuery(BaseModel):
     """Filters, order and page of the public product list (unknown parameters are ignored)."""
 
-    category: str | None = Field(
+    category: StoredText | None = Field(
         default=None,
         min_length=1,
         max_length=120,
@@ -114,7 +114,7 @@ class ProductQuery(BaseModel):
     min_price: PriceBound | None = None
     max_price: PriceBound | None = None
     in_stock: bool = Field(default=False, description="Only products with units available")
-    q: str | None = Field(
+    q: StoredText | None = Field(
         default=None,
         min_length=1,
         max_length=200,
@@ -123,8 +123,12 @@ class ProductQuery(BaseModel):
     sort: ProductSort | None = Field(
         default=None, description="Default: relevance with a search, newest without"
     )
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=512)
+    limit: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
+    cursor: str | None = Field(
+        default=None,
+        max_length=MAX_CURSOR_LENGTH,
+        description="next_cursor of the previous page, unchanged; omit for the first",
+    )
 
     @property
     def effective_sort(self) -> ProductSort:

@@ -13,15 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.categories.models import Category
 from catalog.categories.repository import CategoryRepository
+from catalog.money import PRICE_DIGITS, PRICE_PLACES
 from catalog.pagination import (
     Page,
+    PageCursors,
     cursor_datetime,
     cursor_decimal,
     cursor_float,
     cursor_str,
     cursor_uuid,
-    decode_cursor,
-    encode_cursor,
     query_digest,
 )
 from catalog.products.errors import (
@@ -34,6 +34,7 @@ from catalog.products.errors import (
 from catalog.products.models import Product
 from catalog.products.repository import ProductFilter, ProductRepository
 from catalog.products.schemas import (
+    NAME_MAX_LENGTH,
     SLUG_MAX_LENGTH,
     ProductCreate,
     ProductOut,
@@ -47,7 +48,9 @@ from catalog.stock.repository import StockRepository
 from service_kit.database import violated_constraint
 
 
-async def list_products(*, session: AsyncSession, query: ProductQuery) -> Page[ProductOut]:
+async def list_products(
+    *, session: AsyncSession, cursors: PageCursors, query: ProductQuery
+) -> Page[ProductOut]:
     """Active products matching the filters, one keyset page in one SQL query."""
     sort = query.effective_sort
     if sort is ProductSort.RELEVANCE and not query.q:
@@ -75,7 +78,7 @@ async def list_products(*, session: AsyncSession, query: ProductQuery) -> Page[P
     )
     after = None
     if query.cursor is not None:
-        key, product_id = decode_cursor(query.cursor, digest=digest, key_length=2)
+        key, product_id = cursors.read(query.cursor, digest=digest, key_length=2)
         after = (_sort_key_from_cursor(sort, key), cursor_uuid(product_id))
     rows = await ProductRepository(session).search(
         where=where, sort=sort, after=after, limit=query.limit + 1
@@ -84,7 +87,7 @@ async def list_products(*, session: AsyncSession, query: ProductQuery) -> Page[P
     next_cursor = None
     if len(rows) > query.limit:
         last = rows[query.limit - 1]
-        next_cursor = encode_cursor(
+        next_cursor = cursors.issue(
             digest=digest, key=[_sort_key_to_cursor(last.sort_key), str(last.product["id"])]
         )
     return Page(items=items, next_cursor=next_cursor)
@@ -214,10 +217,11 @@ def _sort_key_to_cursor(value: Any) -> Any:
 
 
 def _sort_key_from_cursor(sort: ProductSort, value: Any) -> Any:
+    """The sort key a cursor carries, checked against its column (products.models)."""
     if sort is ProductSort.NEWEST:
         return cursor_datetime(value)
     if sort in (ProductSort.PRICE, ProductSort.PRICE_DESC):
-        return cursor_decimal(value)
+        return cursor_decimal(value, max_digits=PRICE_DIGITS, decimal_places=PRICE_PLACES)
     if sort is ProductSort.RELEVANCE:
         return cursor_float(value)
-    return cursor_str(value)
+    return cursor_str(value, max_length=NAME_MAX_LENGTH)

@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from catalog.pagination import DEFAULT_PAGE_SIZE, CursorParam, Page, PageSize
+from catalog.pagination import DEFAULT_PAGE_SIZE, CursorParam, Page, PageCursorsDep, PageSize
 from catalog.reports import service
 from catalog.reports.schemas import CategoryStats, LowStockProduct
 from catalog.settings import API_PREFIX
@@ -20,13 +20,16 @@ router = APIRouter(prefix=API_PREFIX + "/reports", tags=["reports"])
 async def low_stock(
     _admin: RequireAdmin,
     session: SessionDep,
+    cursors: PageCursorsDep,
     threshold: Annotated[
         int, Query(ge=0, le=1_000_000, description="At most this many available")
     ] = 5,
     limit: PageSize = DEFAULT_PAGE_SIZE,
     cursor: CursorParam = None,
 ) -> Page[LowStockProduct]:
-    return await service.low_stock(session=session, threshold=threshold, limit=limit, cursor=cursor)
+    return await service.low_stock(
+        session=session, cursors=cursors, threshold=threshold, limit=limit, cursor=cursor
+    )
 
 
 @router.get(

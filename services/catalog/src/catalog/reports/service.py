@@ -2,25 +2,23 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.pagination import (
-    Page,
-    cursor_int,
-    cursor_uuid,
-    decode_cursor,
-    encode_cursor,
-    query_digest,
-)
+from catalog.pagination import Page, PageCursors, cursor_int, cursor_uuid, query_digest
 from catalog.reports.repository import ReportRepository
 from catalog.reports.schemas import CategoryStats, LowStockProduct
 
 
 async def low_stock(
-    *, session: AsyncSession, threshold: int, limit: int, cursor: str | None
+    *,
+    session: AsyncSession,
+    cursors: PageCursors,
+    threshold: int,
+    limit: int,
+    cursor: str | None,
 ) -> Page[LowStockProduct]:
     digest = query_digest(report="low-stock", threshold=threshold)
     after = None
     if cursor is not None:
-        available, product_id = decode_cursor(cursor, digest=digest, key_length=2)
+        available, product_id = cursors.read(cursor, digest=digest, key_length=2)
         after = (cursor_int(available), cursor_uuid(product_id))
     rows = await ReportRepository(session).low_stock(
         threshold=threshold, after=after, limit=limit + 1
@@ -40,7 +38,7 @@ async def low_stock(
     next_cursor = None
     if len(rows) > limit:
         last = items[-1]
-        next_cursor = encode_cursor(digest=digest, key=[last.available, str(last.product_id)])
+        next_cursor = cursors.issue(digest=digest, key=[last.available, str(last.product_id)])
     return Page(items=items, next_cursor=next_cursor)
 
 

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from catalog.reservations.models import ReservationStatus
 from service_kit.money import Money
@@ -23,7 +23,7 @@ class RequestedLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_id: uuid.UUID
-    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+    quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY)
 
 
 class ReservationRequest(BaseModel):
@@ -33,7 +33,7 @@ class ReservationRequest(BaseModel):
         description="Chosen by the caller; the same key never reserves twice"
     )
     lines: list[RequestedLine] = Field(min_length=1, max_length=MAX_LINES)
-    ttl_seconds: int | None = Field(
+    ttl_seconds: StrictInt | None = Field(
         default=None,
         ge=1,
         le=MAX_TTL_SECONDS,

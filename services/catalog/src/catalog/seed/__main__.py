@@ -1,4 +1,4 @@
-"""`python -m catalog.seed`: load the demo catalog into the database at DATABASE_URL."""
+"""`python -m catalog.seed`: add the missing demo catalog rows to the database at DATABASE_URL."""
 
 import asyncio
 import logging
@@ -20,11 +20,13 @@ async def main() -> None:
     finally:
         await database.dispose()
     logger.info(
-        "demo catalog loaded",
+        "demo catalog loaded: missing rows added, existing ones left as they are",
         extra={
-            "categories": report.categories,
+            "categories_added": report.categories_added,
+            "categories_kept": report.categories_kept,
             "products_added": report.products_added,
-            "products_updated": report.products_updated,
+            "products_kept": report.products_kept,
+            "left_out": list(report.left_out),
         },
     )
 

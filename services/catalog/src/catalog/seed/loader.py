@@ -1,91 +1,161 @@
-"""Loads the demo catalog idempotently: upserts by category slug and product SKU.
+"""Loads the demo catalog: adds what is missing, and changes nothing that exists.
 
-Running it again updates names, descriptions, prices and the tree, and adds what is missing;
-it never changes the stock of a product that exists (that is live data by then) and never
-deletes anything.
+Idempotent, keyed by category slug and product SKU. A demo category or product that exists
+is left exactly as it is, whatever happened to it since (renamed, repriced, restocked, moved,
+deactivated): by then it is the shop's data, not the seed's. One that is missing is added, a
+product with its `initial` ledger row. Nothing is ever updated or deleted, so loading again
+never resets a shop in use.
+
+What is added keeps the catalog's rules: a missing category goes only under a visible parent
+(active, with active ancestors), a missing product only into a visible category (the others
+are left out and reported), and a slug taken meanwhile gets `-2`, `-3`... as the API does.
 """
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Boolean, literal_column
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.categories.models import Category
+from catalog.categories.repository import CategoryRepository
 from catalog.products.models import Product
+from catalog.products.repository import ProductRepository
 from catalog.products.schemas import SLUG_MAX_LENGTH
-from catalog.seed.demo_catalog import CATEGORIES, PRODUCTS
-from catalog.slugs import slug_from_name
+from catalog.seed.demo_catalog import CATEGORIES, PRODUCTS, DemoCategory, DemoProduct
+from catalog.slugs import next_free_slug, slug_from_name
 from catalog.stock.models import StockMovement, StockMovementKind
 
 
 @dataclass(frozen=True)
 class SeedReport:
-    categories: int
+    categories_added: int
+    categories_kept: int
     products_added: int
-    products_updated: int
+    products_kept: int
+    # Slugs and SKUs not added because their parent or category is hidden.
+    left_out: tuple[str, ...]
 
 
-async def load_demo_catalog(session: AsyncSession) -> SeedReport:
-    category_ids: dict[str, uuid.UUID] = {}
-    for demo_category in CATEGORIES:
-        category = insert(Category).values(
-            id=uuid.uuid4(),
-            slug=demo_category.slug,
-            name=demo_category.name,
-            description=demo_category.description,
-            parent_id=category_ids[demo_category.parent] if demo_category.parent else None,
-            is_active=True,
+async def load_demo_catalog(
+    session: AsyncSession,
+    *,
+    categories: Sequence[DemoCategory] = CATEGORIES,
+    products: Sequence[DemoProduct] = PRODUCTS,
+) -> SeedReport:
+    """Add the demo categories (parents first) and products that are missing."""
+    # The lock every category write takes: another load, or an admin deactivating a
+    # category, waits until this one commits, so what is read below stays true until then.
+    await CategoryRepository(session).lock_tree()
+    category_ids = await _category_ids(session, [category.slug for category in categories])
+    visible = await _visible_category_ids(session)
+    left_out: list[str] = []
+
+    categories_added = categories_kept = 0
+    for demo_category in categories:
+        if demo_category.slug in category_ids:
+            categories_kept += 1
+            continue
+        parent_id = category_ids.get(demo_category.parent) if demo_category.parent else None
+        if demo_category.parent is not None and parent_id not in visible:
+            left_out.append(demo_category.slug)
+            continue
+        new_id = uuid.uuid4()
+        await session.execute(
+            insert(Category).values(
+                id=new_id,
+                slug=demo_category.slug,
+                name=demo_category.name,
+                description=demo_category.description,
+                parent_id=parent_id,
+                is_active=True,
+            )
         )
-        upsert_category = category.on_conflict_do_update(
-            index_elements=[Category.slug],
-            set_={
-                "name": category.excluded.name,
-                "description": category.excluded.description,
-                "parent_id": category.excluded.parent_id,
-                "is_active": True,
-            },
-        ).returning(Category.id)
-        category_ids[demo_category.slug] = (await session.execute(upsert_category)).scalar_one()
+        category_ids[demo_category.slug] = new_id
+        visible.add(new_id)
+        categories_added += 1
 
-    added = updated = 0
-    for demo_product in PRODUCTS:
-        product = insert(Product).values(
+    existing_skus = await _existing_skus(session, [product.sku for product in products])
+    products_added = products_kept = 0
+    for demo_product in products:
+        category_id = category_ids.get(demo_product.category)
+        if demo_product.sku in existing_skus:
+            products_kept += 1
+        elif category_id is None or category_id not in visible:
+            left_out.append(demo_product.sku)
+        elif await _add_product(session, demo_product, category_id=category_id):
+            products_added += 1
+            existing_skus.add(demo_product.sku)
+        else:
+            products_kept += 1
+    await session.flush()
+    return SeedReport(
+        categories_added=categories_added,
+        categories_kept=categories_kept,
+        products_added=products_added,
+        products_kept=products_kept,
+        left_out=tuple(left_out),
+    )
+
+
+async def _add_product(
+    session: AsyncSession, demo_product: DemoProduct, *, category_id: uuid.UUID
+) -> bool:
+    """Insert a demo product and its initial stock; False if its SKU appeared meanwhile."""
+    base = slug_from_name(demo_product.name, max_length=SLUG_MAX_LENGTH, fallback="product")
+    taken = await ProductRepository(session).taken_slugs(base)
+    product_id = await session.scalar(
+        insert(Product)
+        .values(
             id=uuid.uuid4(),
             sku=demo_product.sku,
-            slug=slug_from_name(demo_product.name, max_length=SLUG_MAX_LENGTH, fallback="product"),
+            slug=next_free_slug(base, taken, max_length=SLUG_MAX_LENGTH),
             name=demo_product.name,
             description=demo_product.description,
             price=demo_product.price,
-            category_id=category_ids[demo_product.category],
+            category_id=category_id,
             stock_available=demo_product.stock,
             is_active=True,
         )
-        # xmax = 0: the row was inserted by this statement, not updated.
-        upsert_product = product.on_conflict_do_update(
-            index_elements=[Product.sku],
-            set_={
-                "name": product.excluded.name,
-                "description": product.excluded.description,
-                "price": product.excluded.price,
-                "category_id": product.excluded.category_id,
-                "is_active": True,
-            },
-        ).returning(Product.id, literal_column("xmax = 0", Boolean).label("inserted"))
-        product_id, inserted = (await session.execute(upsert_product)).one()
-        if not inserted:
-            updated += 1
-            continue
-        added += 1
-        if demo_product.stock:
-            session.add(
-                StockMovement(
-                    product_id=product_id,
-                    kind=StockMovementKind.INITIAL.value,
-                    quantity=demo_product.stock,
-                    reason="demo catalog",
-                )
+        # An admin's product created with this SKU since we looked: it stays as it is.
+        .on_conflict_do_nothing(index_elements=[Product.sku])
+        .returning(Product.id)
+    )
+    if product_id is None:
+        return False
+    if demo_product.stock:
+        session.add(
+            StockMovement(
+                product_id=product_id,
+                kind=StockMovementKind.INITIAL.value,
+                quantity=demo_product.stock,
+                reason="demo catalog",
             )
-    await session.flush()
-    return SeedReport(categories=len(category_ids), products_added=added, products_updated=updated)
+        )
+    return True
+
+
+async def _category_ids(session: AsyncSession, slugs: Sequence[str]) -> dict[str, uuid.UUID]:
+    rows = await session.execute(select(Category.slug, Category.id).where(Category.slug.in_(slugs)))
+    return {slug: category_id for slug, category_id in rows}  # noqa: C416 (rows are no mapping)
+
+
+async def _visible_category_ids(session: AsyncSession) -> set[uuid.UUID]:
+    """Active categories whose ancestors are all active: where the public can see products."""
+    rows = await session.scalars(
+        text(
+            "WITH RECURSIVE visible (id) AS ("
+            "  SELECT id FROM catalog.categories WHERE parent_id IS NULL AND is_active"
+            "  UNION ALL"
+            "  SELECT child.id FROM catalog.categories AS child"
+            "  JOIN visible ON child.parent_id = visible.id WHERE child.is_active"
+            ") SELECT id FROM visible"
+        )
+    )
+    return set(rows.all())
+
+
+async def _existing_skus(session: AsyncSession, skus: Sequence[str]) -> set[str]:
+    return set((await session.scalars(select(Product.sku).where(Product.sku.in_(skus)))).all())

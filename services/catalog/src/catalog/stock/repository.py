@@ -17,7 +17,12 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.models import INT4_MAX
 from catalog.stock.models import StockMovement, StockMovementKind
+
+# A product's three counters are `integer` columns and together hold all its units, so their
+# sum may not pass what one of them can hold: then no move between them can overflow either.
+MAX_UNITS_PER_PRODUCT = INT4_MAX
 
 
 class StockColumn(enum.StrEnum):
@@ -70,16 +75,22 @@ class StockRepository:
         return _stock_row(row) if row is not None else None
 
     async def change_available(self, *, product_id: uuid.UUID, delta: int) -> StockRow | None:
-        """Add `delta` units to available stock unless that takes it below zero (then None)."""
+        """Add `delta` units to available stock unless that takes it below zero or the
+        product's units past MAX_UNITS_PER_PRODUCT (then None, and nothing changes)."""
+        # The checks add in bigint: in integer the sum itself would overflow (an error).
         row = (
             await self._session.execute(
                 text(
                     "UPDATE catalog.products"
-                    " SET stock_available = stock_available + :delta, updated_at = now()"
-                    " WHERE id = :product_id AND stock_available + :delta >= 0"
+                    " SET stock_available = stock_available + CAST(:delta AS integer),"
+                    " updated_at = now()"
+                    " WHERE id = :product_id"
+                    " AND CAST(stock_available AS bigint) + :delta >= 0"
+                    " AND CAST(stock_available AS bigint) + stock_held + stock_committed + :delta"
+                    " <= :max_units"
                     " RETURNING id, stock_available, stock_held, stock_committed"
                 ),
-                {"product_id": product_id, "delta": delta},
+                {"product_id": product_id, "delta": delta, "max_units": MAX_UNITS_PER_PRODUCT},
             )
         ).one_or_none()
         return _stock_row(row) if row is not None else None

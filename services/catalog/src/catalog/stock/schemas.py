@@ -1,11 +1,15 @@
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
+
+from service_kit.text import StoredText
 
 MAX_STOCK_CHANGE = 1_000_000
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Reason = Annotated[
+    StoredText, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
+]
 
 
 class StockLevels(BaseModel):
@@ -20,14 +24,14 @@ class StockLevels(BaseModel):
 class Restock(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    quantity: int = Field(ge=1, le=MAX_STOCK_CHANGE, description="Units received")
+    quantity: StrictInt = Field(ge=1, le=MAX_STOCK_CHANGE, description="Units received")
     reason: Reason | None = None
 
 
 class StockAdjustment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    delta: int = Field(
+    delta: StrictInt = Field(
         ge=-MAX_STOCK_CHANGE,
         le=MAX_STOCK_CHANGE,
         description="Units found (positive) or lost (negative); never more than are available",

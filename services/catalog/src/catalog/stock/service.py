@@ -5,10 +5,11 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.products.errors import ProductNotFound
-from catalog.stock.errors import StockBelowHeld
+from catalog.stock.errors import StockBelowHeld, StockLimitExceeded
 from catalog.stock.models import StockMovementKind
-from catalog.stock.repository import StockRepository, StockRow
+from catalog.stock.repository import MAX_UNITS_PER_PRODUCT, StockRepository, StockRow
 from catalog.stock.schemas import Restock, StockAdjustment, StockLevels
+from service_kit.problems import ProblemError
 
 
 def _levels(row: StockRow) -> StockLevels:
@@ -31,7 +32,7 @@ async def restock(
     stock = StockRepository(session)
     row = await stock.change_available(product_id=product_id, delta=data.quantity)
     if row is None:
-        raise ProductNotFound(f"There is no product {product_id}.")
+        raise await _refusal(stock, product_id=product_id, delta=data.quantity)
     await stock.record_movement(
         product_id=product_id,
         kind=StockMovementKind.RESTOCK,
@@ -54,16 +55,7 @@ async def adjust_stock(
     stock = StockRepository(session)
     row = await stock.change_available(product_id=product_id, delta=data.delta)
     if row is None:
-        current = await stock.levels(product_id)
-        if current is None:
-            raise ProductNotFound(f"There is no product {product_id}.")
-        raise StockBelowHeld(
-            f"Only {current.available} units are available; {current.held} more are held by"
-            f" reservations and cannot be adjusted away.",
-            available=current.available,
-            held=current.held,
-            delta=data.delta,
-        )
+        raise await _refusal(stock, product_id=product_id, delta=data.delta)
     await stock.record_movement(
         product_id=product_id,
         kind=StockMovementKind.ADJUSTMENT,
@@ -72,3 +64,26 @@ async def adjust_stock(
         recorded_by=recorded_by,
     )
     return _levels(row)
+
+
+async def _refusal(stock: StockRepository, *, product_id: uuid.UUID, delta: int) -> ProblemError:
+    """Why `change_available` moved nothing: no such product, too few or too many units."""
+    current = await stock.levels(product_id)
+    if current is None:
+        return ProductNotFound(f"There is no product {product_id}.")
+    if delta > 0:
+        units = current.available + current.held + current.committed
+        return StockLimitExceeded(
+            f"The product has {units} units; {delta} more would pass the"
+            f" {MAX_UNITS_PER_PRODUCT} one product can hold.",
+            units=units,
+            delta=delta,
+            max_units=MAX_UNITS_PER_PRODUCT,
+        )
+    return StockBelowHeld(
+        f"Only {current.available} units are available; {current.held} more are held by"
+        f" reservations and cannot be adjusted away.",
+        available=current.available,
+        held=current.held,
+        delta=delta,
+    )
