@@ -138,3 +138,11 @@ def test_no_service_can_reach_postgres(shop: Shop, service: str) -> None:
     exit_code, output = container.exec_run(["python", "-c", probe])
 
     assert exit_code == 0, output.decode(errors="replace")
+
+
+def test_a_request_line_the_gateway_cannot_read_is_a_json_400(gateway: httpx.Client) -> None:
+    response = gateway.get("/api/catalog/products/a%00b")
+
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "bad-request"
