@@ -125,7 +125,7 @@ def postgres_container(network: Network, credentials: DatabaseCredentials) -> Do
         # TCP, not the socket: the entrypoint's init-time server listens on the socket only.
         .waiting_for(
             ExecWaitStrategy(
-                ["pg_isready", "-h", "127.0.0.1", "-U", "postgres", "-d", DATABASE]
+                ["pg_isready", "-h", "127.0.0.1", "-U", "health-probe", "-d", DATABASE]
             ).with_startup_timeout(STARTUP_TIMEOUT_SECONDS)
         )
     )
