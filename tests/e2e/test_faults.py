@@ -138,7 +138,9 @@ def _wait_until_healthy(container: DockerContainer) -> None:
         state = wrapped.attrs["State"]
         health = state.get("Health")
         if health is None:  # Postgres' image has no HEALTHCHECK: ask it
-            exit_code, _ = wrapped.exec_run(["pg_isready", "-h", "127.0.0.1", "-q"])
+            exit_code, _ = wrapped.exec_run(
+                ["pg_isready", "-h", "127.0.0.1", "-U", "health-probe", "-q"]
+            )
             return bool(state["Running"]) and exit_code == 0
         return health.get("Status") == "healthy"
 
