@@ -56,6 +56,24 @@ def fake_catalog() -> FakeCatalog:
 
 
 @pytest.fixture
+async def waiting_on_locks(database_stack: DatabaseStack) -> Callable[[], Awaitable[int]]:
+    """How many of the service's sessions wait for a lock now (only its own role sees them)."""
+
+    async def count() -> int:
+        connection = await asyncpg.connect(database_stack.pooled_dsn("orders"))
+        try:
+            waiting = await connection.fetchval(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+        finally:
+            await connection.close()
+        return int(waiting)
+
+    return count
+
+
+@pytest.fixture
 async def database_rows(
     database_stack: DatabaseStack,
 ) -> AsyncIterator[Callable[[str], Any]]:

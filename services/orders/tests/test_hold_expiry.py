@@ -6,7 +6,7 @@ the stock back (the fake's `expire`) and the end orders recorded for the hold is
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -169,6 +169,7 @@ async def test_a_customer_cancelling_while_the_sweep_holds_the_order_waits_and_f
     customer: Actor,
     admin: Actor,
     database_rows: Any,
+    waiting_on_locks: Callable[[], Awaitable[int]],
     sweep: Sweep,
 ) -> None:
     order = await _order(client, fake_catalog, customer)
@@ -183,12 +184,7 @@ async def test_a_customer_cancelling_while_the_sweep_holds_the_order_waits_and_f
     )
 
     async def waiting_for_the_sweep() -> bool:
-        return bool(
-            await database_rows(
-                "SELECT 1 FROM pg_stat_activity"
-                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            )
-        )
+        return await waiting_on_locks() > 0
 
     assert await eventually(waiting_for_the_sweep, within_seconds=5)
     held.gate.set()

@@ -42,7 +42,7 @@ Burst = Callable[[Actor, Callable[[], Awaitable[httpx.Response]], int], Awaitabl
 
 
 @pytest.fixture
-def burst(database_stack: DatabaseStack, database_rows: Any) -> Burst:
+def burst(database_stack: DatabaseStack, waiting_on_locks: Callable[[], Awaitable[int]]) -> Burst:
     """Run `count` placements of one customer so that they meet at the database at once.
 
     The customer's holds row is locked meanwhile, so every placement's statement gets as far
@@ -71,11 +71,7 @@ def burst(database_stack: DatabaseStack, database_rows: Any) -> Burst:
             tasks = [asyncio.create_task(placement()) for _ in range(count)]
 
             async def all_waiting() -> bool:
-                (row,) = await database_rows(
-                    "SELECT count(*) AS waiting FROM pg_stat_activity"
-                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
-                )
-                return bool(row["waiting"] >= count)
+                return await waiting_on_locks() >= count
 
             assert await eventually(all_waiting, within_seconds=10)
         return list(await asyncio.gather(*tasks))

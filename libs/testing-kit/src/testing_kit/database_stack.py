@@ -85,6 +85,11 @@ class DatabaseStack:
             service, self.credentials.passwords[service], socket_dir=str(self.socket_dirs[service])
         )
 
+    def pooled_dsn(self, service: str) -> str:
+        """The same as pooled_url, in the form asyncpg itself takes: the service's own role,
+        which alone sees what the service's sessions are doing (pg_stat_activity)."""
+        return self.pooled_url(service).replace("postgresql+asyncpg://", "postgresql://")
+
     def direct_dsn(self, service: str) -> str:
         """The same as direct_url, in the form asyncpg itself takes."""
         return self.direct_url(service).replace("postgresql+asyncpg://", "postgresql://")
