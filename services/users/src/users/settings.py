@@ -19,7 +19,15 @@ class UsersSettings(ServiceSettings):
     jwt_additional_public_keys_file: Path | None = None
 
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    # Sliding: each refresh issues a token valid this long from then on...
     refresh_token_ttl_seconds: int = Field(default=14 * 86_400, ge=300, le=365 * 86_400)
+    # ...but never beyond this long after the login itself: a stolen refresh token that its
+    # thief keeps refreshing still dies, and so does a session nobody ever ends. Counted from
+    # the login's start with the value configured now, so lowering it ends older logins at
+    # their next refresh.
+    refresh_token_absolute_lifetime_seconds: int = Field(
+        default=30 * 86_400, ge=300, le=365 * 86_400
+    )
     # Expired tokens and ended logins are deleted this long after they ended, every interval.
     refresh_token_retention_seconds: int = Field(default=86_400, ge=0, le=365 * 86_400)
     refresh_token_prune_interval_seconds: float = Field(default=3600, gt=0, le=86_400)
@@ -31,6 +39,10 @@ class UsersSettings(ServiceSettings):
     password_hash_parallelism: int = Field(default=4, ge=1, le=16)
     # Hashes computed at once; each holds password_hash_memory_kib of memory while it runs.
     password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+    # Hashes that may wait for one of those slots. Beyond that a login, registration or
+    # password change is answered at once with 503 and Retry-After: a flood of slow logins
+    # can then delay a real one by at most this many hashes, never without end.
+    password_hash_queue_limit: int = Field(default=8, ge=0, le=1024)
 
     @field_validator(
         "jwt_private_key",

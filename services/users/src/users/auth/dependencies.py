@@ -19,6 +19,7 @@ def password_hasher_from(settings: UsersSettings) -> PasswordHasher:
         memory_kib=settings.password_hash_memory_kib,
         parallelism=settings.password_hash_parallelism,
         concurrency=settings.password_hash_concurrency,
+        queue_limit=settings.password_hash_queue_limit,
     )
 
 
@@ -42,6 +43,9 @@ class Credentials:
                 audience=settings.jwt_audience,
                 access_token_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
                 refresh_token_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
+                refresh_token_absolute_lifetime=timedelta(
+                    seconds=settings.refresh_token_absolute_lifetime_seconds
+                ),
             ),
             password_hasher=password_hasher_from(settings),
         )
