@@ -28,21 +28,23 @@ from testing_kit.statement_meter import Budget, StatementMeter
 from users.main import create_app
 from users.settings import UsersSettings
 
-# A well-formed token we never issued: one lookup (no row), in the transaction a real
-# refresh would need. Before: the claim, then a second connection and transaction to look
-# for reuse while the first was still open (2 connections at once, 2 transactions).
+# A well-formed token we never issued: one autocommit lookup, no transaction (it holds a
+# PgBouncer server connection only while Postgres runs it). Before: the claim in the
+# request's transaction, then a second connection and transaction to look for reuse while
+# the first was still open (2 connections at once, 2 transactions).
 REFRESH_UNKNOWN = Budget(
-    connections=1, transactions=1, statements=1, driver_queries=0, round_trips=4
+    connections=1, transactions=0, statements=1, driver_queries=0, round_trips=2
 )
 # Not even shaped like one of ours: refused without the database.
 REFRESH_MALFORMED = Budget(
     connections=0, transactions=0, statements=0, driver_queries=0, round_trips=0
 )
-# The lookup (token, login and account in one statement, locked), marking it used, the next.
-REFRESH = Budget(connections=1, transactions=1, statements=3, driver_queries=0, round_trips=8)
-# The lookup finds it used: the family is revoked in the same transaction, which commits.
+# The lookup, then one transaction: the token, its login and account in one locking
+# statement, marking it used, the next token. Two connections, one after the other.
+REFRESH = Budget(connections=2, transactions=1, statements=4, driver_queries=0, round_trips=10)
+# The transaction finds it used: the family is revoked in it, and it commits.
 REFRESH_REUSED = Budget(
-    connections=1, transactions=1, statements=2, driver_queries=0, round_trips=6
+    connections=2, transactions=1, statements=3, driver_queries=0, round_trips=8
 )
 # One autocommit read, the hash with no connection held, then one transaction: lock the
 # account, start the family, its first token. Two connections, one after the other.
@@ -56,8 +58,12 @@ REGISTER = Budget(connections=2, transactions=1, statements=2, driver_queries=0,
 PASSWORD_CHANGE = Budget(
     connections=2, transactions=1, statements=3, driver_queries=0, round_trips=8
 )
-# One statement in the request's transaction.
-LOGOUT = Budget(connections=1, transactions=1, statements=1, driver_queries=0, round_trips=4)
+# The lookup, then the revocation in a transaction of one statement.
+LOGOUT = Budget(connections=2, transactions=1, statements=2, driver_queries=0, round_trips=6)
+# Like a refresh: an unknown token costs the lookup.
+LOGOUT_UNKNOWN = Budget(
+    connections=1, transactions=0, statements=1, driver_queries=0, round_trips=2
+)
 
 
 @dataclass(frozen=True)
@@ -185,6 +191,16 @@ async def test_a_logout_budget(metered: Metered, new_account: NewAccount) -> Non
             f"{API}/auth/logout", json={"refresh_token": account.refresh_token}
         ),
         LOGOUT,
+    )
+
+    assert response.status_code == 204
+
+
+async def test_a_logout_with_a_token_never_issued_costs_one_statement(metered: Metered) -> None:
+    response = await _spend(
+        metered,
+        lambda: metered.client.post(f"{API}/auth/logout", json={"refresh_token": "A" * 43}),
+        LOGOUT_UNKNOWN,
     )
 
     assert response.status_code == 204

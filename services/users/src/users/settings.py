@@ -32,6 +32,13 @@ class UsersSettings(ServiceSettings):
     refresh_token_retention_seconds: int = Field(default=86_400, ge=0, le=365 * 86_400)
     refresh_token_prune_interval_seconds: float = Field(default=3600, gt=0, le=86_400)
 
+    # Refreshes and logouts that use the database at once; more wait for a turn, and beyond
+    # the queue limit are answered 503 with Retry-After. Anyone can send these with a made-up
+    # token, so their database work is bounded apart from everything else: a flood of them
+    # then delays a login by a few of them, not by all of them (docs/auth.md, "Floods").
+    refresh_concurrency: int = Field(default=4, ge=1, le=64)
+    refresh_queue_limit: int = Field(default=200, ge=0, le=10_000)
+
     # Argon2id cost: RFC 9106's second recommended option (64 MiB, 3 passes, 4 lanes), also
     # argon2-cffi's default. Changing them rehashes each password at its owner's next login.
     password_hash_time_cost: int = Field(default=3, ge=1, le=20)

@@ -61,19 +61,36 @@ class WeakPassword(UnprocessableContent):
         super().__init__("The password does not meet the password policy.", reasons=reasons)
 
 
-class PasswordHashingBusy(ServiceUnavailable):
-    """Every hashing slot is taken and the queue for them is full: try again in a moment.
+class ServiceBusy(ServiceUnavailable):
+    """A bulkhead's queue is full (users.auth.bulkhead): the client tries again shortly."""
 
-    Refused at once rather than queued without end, so that a flood of slow logins delays
-    an honest one by a bounded time (PASSWORD_HASH_QUEUE_LIMIT hashes at most).
-    """
+    retry_after_seconds = 1
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"Retry-After": str(self.retry_after_seconds)})
+
+
+class PasswordHashingBusy(ServiceBusy):
+    """Every hashing slot is taken and the queue for them is full. Refused at once rather
+    than queued without end, so that a flood of slow logins delays an honest one by a
+    bounded time (PASSWORD_HASH_QUEUE_LIMIT hashes at most)."""
 
     code = "password-hashing-busy"
     title = "Too many password checks at once"
-    retry_after_seconds = 1
 
     def __init__(self) -> None:
         super().__init__(
-            "The service is checking too many passwords right now; try again in a moment.",
-            headers={"Retry-After": str(self.retry_after_seconds)},
+            "The service is checking too many passwords right now; try again in a moment."
+        )
+
+
+class RefreshBusy(ServiceBusy):
+    """Too many refreshes and logouts are waiting for the database (REFRESH_QUEUE_LIMIT)."""
+
+    code = "refresh-busy"
+    title = "Too many refreshes at once"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The service is handling too many refreshes right now; try again in a moment."
         )

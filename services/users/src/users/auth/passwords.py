@@ -1,10 +1,10 @@
 """Password hashing (Argon2id through pwdlib) and the password policy.
 
 Hashing is CPU-bound work of a few hundred milliseconds by design, so it runs in worker
-threads (argon2-cffi releases the GIL) and never on the event loop. A capacity limiter bounds
-how many hashes run at once (each one holds the configured memory cost while it runs), and
-the queue of hashes waiting for the limiter is bounded too: past it, a request is refused at
-once (PasswordHashingBusy, a 503) instead of waiting behind a flood for ever.
+threads (argon2-cffi releases the GIL) and never on the event loop. A bulkhead bounds how
+many hashes run at once (each one holds the configured memory cost while it runs) and how
+many wait for a turn: past that, a request is refused at once (PasswordHashingBusy, a 503)
+instead of waiting behind a flood for ever.
 
 Callers never hash while they hold a database connection (see users.auth.service).
 """
@@ -17,6 +17,7 @@ import anyio
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
+from users.auth.bulkhead import Bulkhead
 from users.auth.errors import PasswordHashingBusy
 
 _Result = TypeVar("_Result")
@@ -91,29 +92,23 @@ class PasswordHasher:
         self._hash = PasswordHash(
             (Argon2Hasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism),)
         )
-        self._limiter = anyio.CapacityLimiter(concurrency)
-        self._capacity = concurrency + queue_limit
-        # Running plus waiting. Only the event loop's thread changes it, so no lock.
-        self._admitted = 0
+        self._turns = Bulkhead(
+            concurrency=concurrency, queue_limit=queue_limit, busy=PasswordHashingBusy
+        )
         # Verified against when a login names no account, so that answer takes as long as a
         # wrong password does (no account enumeration by timing).
         self._decoy_hash = self._hash.hash("decoy password that matches no account")
 
     @property
     def pending(self) -> int:
-        """Hashes running now or waiting for a slot."""
-        return self._admitted
+        """Hashes running now or waiting for a turn."""
+        return self._turns.pending
 
     async def _compute(self, function: Callable[..., _Result], *args: str) -> _Result:
-        """Run `function` in a worker thread once a slot is free; refuse when the queue is
+        """Run `function` in a worker thread once a turn is free; refuse when the queue is
         full (PasswordHashingBusy) rather than wait behind it."""
-        if self._admitted >= self._capacity:
-            raise PasswordHashingBusy()
-        self._admitted += 1
-        try:
-            return await anyio.to_thread.run_sync(function, *args, limiter=self._limiter)
-        finally:
-            self._admitted -= 1
+        async with self._turns.turn():
+            return await anyio.to_thread.run_sync(function, *args)
 
     async def hash(self, password: str) -> str:
         return await self._compute(self._hash.hash, normalized(password))

@@ -58,6 +58,13 @@ class RefreshTokenRepository:
         )
         await self._session.flush()
 
+    async def family_of(self, *, token_hash: bytes) -> uuid.UUID | None:
+        """The family of a token, if it exists: one indexed lookup, no lock."""
+        family_id: uuid.UUID | None = await self._session.scalar(
+            select(RefreshToken.family_id).where(RefreshToken.token_hash == token_hash)
+        )
+        return family_id
+
     async def find_for_refresh(self, *, token_hash: bytes) -> PresentedRefreshToken | None:
         """The token, its family and its account in one statement; token and family locked
         until commit.
@@ -111,23 +118,6 @@ class RefreshTokenRepository:
             .returning(RefreshTokenFamily.id)
         )
         return (await self._session.scalar(statement)) is not None
-
-    async def revoke_family_of_token(
-        self, *, token_hash: bytes, reason: str, now: datetime
-    ) -> None:
-        """Revoke the family the token belongs to, if there is one; one statement."""
-        await self._session.execute(
-            update(RefreshTokenFamily)
-            .where(
-                RefreshTokenFamily.id
-                == select(RefreshToken.family_id)
-                .where(RefreshToken.token_hash == token_hash)
-                .scalar_subquery(),
-                RefreshTokenFamily.revoked_at.is_(None),
-            )
-            .values(revoked_at=now, revoked_reason=reason)
-            .execution_options(synchronize_session=False)
-        )
 
     async def revoke_all_families(self, user_id: uuid.UUID, *, reason: str, now: datetime) -> None:
         await self._session.execute(

@@ -3,12 +3,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Response, status
 
 from service_kit.auth import CurrentUser
-from service_kit.database import SessionDep
 from users.auth import service
 from users.auth.dependencies import (
     DatabaseDep,
     KeyRingDep,
     PasswordHasherDep,
+    RefreshTurnsDep,
     TokenIssuerDep,
 )
 from users.auth.schemas import (
@@ -28,8 +28,8 @@ jwks_router = APIRouter(prefix=API_PREFIX + "/.well-known", tags=["auth"])
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-# Login, refresh and password change take the Database, not the request's transaction: they
-# hash outside any transaction, or must commit a revocation while answering 401 (service.py).
+# These take the Database, not the request's transaction: they hash outside any transaction,
+# look a token up before opening one, or commit a revocation while answering 401 (service.py).
 
 
 @router.post("/login", response_model=TokenResponse)
@@ -56,22 +56,30 @@ async def login(
 async def refresh(
     body: RefreshRequest,
     database: DatabaseDep,
+    refresh_turns: RefreshTurnsDep,
     token_issuer: TokenIssuerDep,
     response: Response,
 ) -> TokenResponse:
     """A new token pair; the refresh token presented is used up. Presenting a used one again
     revokes every token of its login."""
     pair = await service.refresh(
-        database=database, token_issuer=token_issuer, refresh_token=body.refresh_token
+        database=database,
+        refresh_turns=refresh_turns,
+        token_issuer=token_issuer,
+        refresh_token=body.refresh_token,
     )
     response.headers.update(_NO_STORE)
     return TokenResponse.of(pair)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(body: RefreshRequest, session: SessionDep) -> None:
+async def logout(
+    body: RefreshRequest, database: DatabaseDep, refresh_turns: RefreshTurnsDep
+) -> None:
     """End the login the refresh token belongs to (the access token expires by itself)."""
-    await service.logout(session=session, refresh_token=body.refresh_token)
+    await service.logout(
+        database=database, refresh_turns=refresh_turns, refresh_token=body.refresh_token
+    )
 
 
 @password_router.post("/password", status_code=status.HTTP_204_NO_CONTENT)

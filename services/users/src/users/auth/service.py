@@ -10,7 +10,12 @@ Two rules keep these paths from taking the service down under a flood:
   request's (SessionDep).
 - A request uses one connection at a time and at most one transaction: a request that
   waited for a second connection while holding the first could wait on itself once the
-  pool is exhausted.
+  pool is exhausted. What an outsider can send for free (a refresh or logout with a made-up
+  token, a login with a wrong password) costs autocommit statements only: in transaction
+  pooling such a statement holds a server connection only while Postgres runs it, a
+  transaction holds one for all of its round trips to this process. And refreshes and
+  logouts take turns at the database (REFRESH_CONCURRENCY, users.auth.bulkhead), so a flood
+  of them leaves room for everything else.
 
 Revocation: every event that ends all of an account's logins (password change,
 deactivation) raises the account's credentials version under a row lock and revokes its
@@ -30,6 +35,7 @@ from service_kit.database import Database
 from users.accounts.errors import AccountInactive
 from users.accounts.models import User
 from users.accounts.repository import UserRepository
+from users.auth.bulkhead import Bulkhead
 from users.auth.errors import (
     CredentialsChanged,
     InvalidCredentials,
@@ -142,7 +148,7 @@ async def _exchange(
     again after it was used means two parties hold it: its whole family is revoked."""
     presented = await tokens.find_for_refresh(token_hash=token_hash)
     if presented is None:
-        return None  # never issued, or pruned long ago: one statement was all it cost
+        return None  # pruned since it was looked up
     if presented.used_at is not None:
         if await tokens.revoke_family(presented.family_id, reason="reuse-detected", now=now):
             logger.warning(
@@ -162,35 +168,57 @@ async def _exchange(
 
 
 async def refresh(
-    *, database: Database, token_issuer: TokenIssuer, refresh_token: str
+    *,
+    database: Database,
+    refresh_turns: Bulkhead,
+    token_issuer: TokenIssuer,
+    refresh_token: str,
 ) -> TokenPair:
     """Exchange a refresh token for a new pair; the presented one is used up.
 
-    One transaction. The new access token carries the account's current role, so a role
-    change reaches the other services with the next refresh.
+    The new access token carries the account's current role, so a role change reaches the
+    other services with the next refresh.
     """
     if not could_be_issued_refresh_token(refresh_token):
         raise InvalidRefreshToken()
-    async with database.sessionmaker.begin() as session:
-        pair = await _exchange(
-            tokens=RefreshTokenRepository(session),
-            token_issuer=token_issuer,
-            token_hash=refresh_token_hash(refresh_token),
-            now=_now(),
-        )
+    token_hash = refresh_token_hash(refresh_token)
+    async with refresh_turns.turn():
+        # Only a token we know opens a transaction. A made-up one costs one autocommit
+        # statement, which holds a PgBouncer server connection only while Postgres runs it,
+        # never while waiting for this process between statements.
+        async with database.read_sessionmaker() as session:
+            known = await RefreshTokenRepository(session).family_of(token_hash=token_hash)
+        if known is None:
+            raise InvalidRefreshToken()
+        async with database.sessionmaker.begin() as session:
+            pair = await _exchange(
+                tokens=RefreshTokenRepository(session),
+                token_issuer=token_issuer,
+                token_hash=token_hash,
+                now=_now(),
+            )
     # Raised after the commit: a revocation for reuse must stay although the answer is a 401.
     if pair is None:
         raise InvalidRefreshToken()
     return pair
 
 
-async def logout(*, session: AsyncSession, refresh_token: str) -> None:
-    """End the login the refresh token belongs to. Unknown tokens are ignored (idempotent)."""
+async def logout(*, database: Database, refresh_turns: Bulkhead, refresh_token: str) -> None:
+    """End the login the refresh token belongs to. Unknown tokens are ignored (idempotent);
+    like a refresh, one autocommit lookup is all they cost."""
     if not could_be_issued_refresh_token(refresh_token):
         return
-    await RefreshTokenRepository(session).revoke_family_of_token(
-        token_hash=refresh_token_hash(refresh_token), reason="logout", now=_now()
-    )
+    async with refresh_turns.turn():
+        async with database.read_sessionmaker() as session:
+            family_id = await RefreshTokenRepository(session).family_of(
+                token_hash=refresh_token_hash(refresh_token)
+            )
+        if family_id is None:
+            return
+        async with database.sessionmaker.begin() as session:
+            await RefreshTokenRepository(session).revoke_family(
+                family_id, reason="logout", now=_now()
+            )
 
 
 async def end_all_logins(*, session: AsyncSession, user_id: uuid.UUID, reason: str) -> None:
