@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-12-02 09:00:00.000000
+Create Date: 2026-12-01 10:30:00.000000
 
 Every account gets a credentials version (0), raised by a password change or a
 deactivation; every login (refresh token family) records the version it was granted under.
