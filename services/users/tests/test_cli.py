@@ -2,13 +2,17 @@
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 
 import httpx
-from conftest import API, CHEAP_HASHING, STRONG_PASSWORD, NewAccount, log_in
+from conftest import API, CHEAP_HASHING, SERVICE_DIR, STRONG_PASSWORD, NewAccount, log_in
 
+from users.auth.passwords import password_policy_violations
 from users.settings import UsersSettings
+
+REPOSITORY = SERVICE_DIR.parents[1]
 
 
 async def _create_admin(
@@ -68,8 +72,73 @@ async def test_create_admin_refuses_a_weak_password(
     )
 
     assert result.returncode == 1
+    assert "ADMIN_PASSWORD does not meet the password policy" in result.stderr
     assert "most commonly used" in result.stderr
+    assert "nothing was created" in result.stderr
     assert "admin123" not in result.stderr + result.stdout
+
+
+async def test_create_admin_says_the_password_may_not_contain_the_username(
+    client: httpx.AsyncClient, settings: UsersSettings
+) -> None:
+    # The README's example once did exactly this, and a newcomer's first `make admin` failed.
+    result = await _create_admin(
+        settings,
+        "--email",
+        "admin@example.com",
+        "--username",
+        "admin",
+        password="a long admin secret",
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: ADMIN_PASSWORD does not meet the password policy: it must not contain the"
+        " username or the email address. Choose another (a passphrase of a few words works),"
+        " nothing was created."
+    )
+
+
+def _documented_admin_examples() -> list[tuple[str, str, str]]:
+    """(email, username, password) of every admin made in the README and docs/auth.md."""
+    readme = (REPOSITORY / "README.md").read_text()
+    auth = (REPOSITORY / "docs" / "auth.md").read_text()
+    examples = [
+        (match[1], match[2], match[3])
+        for match in re.finditer(
+            r"ADMIN_EMAIL=(\S+) ADMIN_USERNAME=(\S+) ADMIN_PASSWORD='([^']+)' make admin",
+            readme + auth,
+        )
+    ]
+    examples += [
+        (email, username, password)
+        for password, email, username in re.findall(
+            r"ADMIN_PASSWORD='([^']+)' docker compose .*\n.*--email (\S+) --username (\S+)", auth
+        )
+    ]
+    return examples
+
+
+def test_every_documented_admin_example_meets_the_password_policy() -> None:
+    examples = _documented_admin_examples()
+
+    assert len(examples) >= 4, examples  # README's make admin; auth.md's make, exec and run
+    for email, username, password in examples:
+        assert password_policy_violations(password, username=username, email=email) == []
+
+
+def test_the_readme_logs_the_admin_in_with_the_password_it_was_made_with() -> None:
+    readme = (REPOSITORY / "README.md").read_text()
+    made_with = re.search(r"ADMIN_USERNAME=(\S+) ADMIN_PASSWORD='([^']+)' make admin", readme)
+    logged_in_with = re.search(
+        r"-d 'username=(\w+)&password=([^']+)' \| jq -r \.access_token\)\n"
+        r"curl -s -X POST \$GW/api/orders",
+        readme,
+    )
+
+    assert made_with is not None
+    assert logged_in_with is not None
+    assert logged_in_with.groups() == made_with.groups()
 
 
 async def test_create_admin_refuses_a_taken_email(

@@ -1,11 +1,18 @@
 """Refresh tokens: single use, rotated, a reused one ends its whole login; logout ends it too."""
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx
 import jwt
+import pytest
 from conftest import API, NewAccount, RegisteredAccount, log_in
+
+from testing_kit.database_stack import DatabaseStack
+from testing_kit.fixtures import serve, truncate_schema
+from users.main import create_app
+from users.settings import UsersSettings
 
 
 async def _refresh(client: httpx.AsyncClient, refresh_token: str) -> httpx.Response:
@@ -92,6 +99,7 @@ async def test_concurrent_refreshes_with_one_token_succeed_once(
 
 async def test_an_unknown_refresh_token_is_refused(client: httpx.AsyncClient) -> None:
     _assert_refused(await _refresh(client, "not-a-token-we-issued"))
+    _assert_refused(await _refresh(client, "A" * 43))  # shaped like ours, never issued
 
 
 async def test_an_expired_refresh_token_is_refused(
@@ -175,3 +183,71 @@ async def test_logout_is_idempotent(client: httpx.AsyncClient, new_account: NewA
 
     assert again.status_code == 204
     assert unknown.status_code == 204
+
+
+@pytest.fixture
+async def short_logins_client(
+    settings: UsersSettings, database_stack: DatabaseStack
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Logins end an hour after they start, however often they are refreshed."""
+    short = settings.model_copy(update={"refresh_token_absolute_lifetime_seconds": 3600})
+    async with serve(create_app(short)) as client:
+        yield client
+    await truncate_schema(database_stack.direct_dsn("users"), "users")
+
+
+async def test_a_refresh_token_never_outlives_its_login(
+    short_logins_client: httpx.AsyncClient, new_account: NewAccount
+) -> None:
+    account = await new_account()
+
+    login = await log_in(short_logins_client, account.username, account.password)
+    refreshed = await _refresh(short_logins_client, login.json()["refresh_token"])
+
+    # Sliding lifetime 14 days, absolute one hour: the hour wins, from the login on.
+    assert login.json()["refresh_token_expires_in"] == 3600
+    assert 3500 < refreshed.json()["refresh_token_expires_in"] <= 3600
+
+
+async def _start_login_ago(database: asyncpg.Connection, seconds: int) -> None:
+    """Move every login's start back in time; its tokens keep their own expiry."""
+    await database.execute(
+        "UPDATE users.refresh_token_families SET created_at = now() - make_interval(secs => $1)",
+        seconds,
+    )
+
+
+async def test_a_login_past_its_absolute_lifetime_cannot_refresh(
+    client: httpx.AsyncClient, new_account: NewAccount, database: asyncpg.Connection
+) -> None:
+    account = await new_account()
+    await _start_login_ago(database, 30 * 86_400 + 1)
+
+    _assert_refused(await _refresh(client, account.refresh_token))
+
+
+async def test_a_refresh_near_the_end_of_its_login_gets_only_the_time_left(
+    client: httpx.AsyncClient, new_account: NewAccount, database: asyncpg.Connection
+) -> None:
+    account = await new_account()
+    await _start_login_ago(database, 30 * 86_400 - 600)
+
+    response = await _refresh(client, account.refresh_token)
+
+    assert response.status_code == 200
+    assert 0 < response.json()["refresh_token_expires_in"] <= 600
+    # The token the refresh issued expires with its login, not 14 days from now.
+    lifetime = await database.fetchval(
+        "SELECT t.expires_at - f.created_at FROM users.refresh_tokens t"
+        " JOIN users.refresh_token_families f ON f.id = t.family_id WHERE t.used_at IS NULL"
+    )
+    assert lifetime.total_seconds() == pytest.approx(30 * 86_400, abs=5)
+
+
+async def test_lowering_the_absolute_lifetime_ends_older_logins(
+    short_logins_client: httpx.AsyncClient, new_account: NewAccount, database: asyncpg.Connection
+) -> None:
+    account = await new_account()  # a 14-day token, issued under the 30-day default
+    await _start_login_ago(database, 3601)
+
+    _assert_refused(await _refresh(short_logins_client, account.refresh_token))

@@ -17,10 +17,12 @@ from pydantic import TypeAdapter, ValidationError
 
 from service_kit.database import Database
 from service_kit.problems import ProblemError
+from service_kit.text import StoredText
 from users.accounts import service as accounts_service
 from users.accounts.models import Role
 from users.accounts.schemas import Email, FullName, Username
 from users.auth.dependencies import password_hasher_from
+from users.auth.errors import WeakPassword
 from users.settings import UsersSettings
 
 PASSWORD_VARIABLE = "ADMIN_PASSWORD"  # noqa: S105  (the name of a variable)
@@ -44,19 +46,22 @@ async def _create_admin(
 ) -> str:
     database = Database.from_settings(settings)
     try:
-        async with database.sessionmaker() as session, session.begin():
-            user = await accounts_service.register(
-                session=session,
-                password_hasher=password_hasher_from(settings),
-                email=email,
-                username=username,
-                password=password,
-                full_name=full_name,
-                role=Role.ADMIN,
-            )
-            return str(user.id)
+        user = await accounts_service.register(
+            database=database,
+            password_hasher=password_hasher_from(settings),
+            email=email,
+            username=username,
+            password=password,
+            full_name=full_name,
+            role=Role.ADMIN,
+        )
+        return str(user.id)
     finally:
         await database.dispose()
+
+
+def _invalid(error: ValidationError, name: str) -> str:
+    return "; ".join(f"{name}: {e['msg']}" for e in error.errors(include_input=False))
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -74,8 +79,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         username = TypeAdapter(Username).validate_python(arguments.username)
         full_name = TypeAdapter(FullName | None).validate_python(arguments.full_name)
     except ValidationError as error:
-        problems = "; ".join(f"{e['msg']}" for e in error.errors(include_input=False))
-        return _fail(problems, 2)
+        return _fail(_invalid(error, "the arguments"), 2)
+    try:
+        # Its length and strength are the policy's (below); here only what cannot be hashed
+        # (the environment can carry bytes that are no UTF-8).
+        TypeAdapter(StoredText).validate_python(password)
+    except ValidationError as error:
+        return _fail(_invalid(error, PASSWORD_VARIABLE))
     try:
         user_id = asyncio.run(
             _create_admin(
@@ -86,9 +96,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 full_name=full_name,
             )
         )
+    except WeakPassword as error:
+        reasons = "; ".join(error.extensions.get("reasons", ()))
+        return _fail(
+            f"{PASSWORD_VARIABLE} does not meet the password policy: it {reasons}."
+            " Choose another (a passphrase of a few words works), nothing was created."
+        )
     except ProblemError as error:
-        reasons = error.extensions.get("reasons")
-        return _fail(f"{error.detail}" + (f" ({'; '.join(reasons)})" if reasons else ""))
+        return _fail(error.detail)
     print(f"created admin {username} <{email}> with id {user_id}")
     return 0
 

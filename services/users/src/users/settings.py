@@ -19,10 +19,25 @@ class UsersSettings(ServiceSettings):
     jwt_additional_public_keys_file: Path | None = None
 
     access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    # Sliding: each refresh issues a token valid this long from then on...
     refresh_token_ttl_seconds: int = Field(default=14 * 86_400, ge=300, le=365 * 86_400)
+    # ...but never beyond this long after the login itself: a stolen refresh token that its
+    # thief keeps refreshing still dies, and so does a session nobody ever ends. Counted from
+    # the login's start with the value configured now, so lowering it ends older logins at
+    # their next refresh.
+    refresh_token_absolute_lifetime_seconds: int = Field(
+        default=30 * 86_400, ge=300, le=365 * 86_400
+    )
     # Expired tokens and ended logins are deleted this long after they ended, every interval.
     refresh_token_retention_seconds: int = Field(default=86_400, ge=0, le=365 * 86_400)
     refresh_token_prune_interval_seconds: float = Field(default=3600, gt=0, le=86_400)
+
+    # Refreshes and logouts that use the database at once; more wait for a turn, and beyond
+    # the queue limit are answered 503 with Retry-After. Anyone can send these with a made-up
+    # token, so their database work is bounded apart from everything else: a flood of them
+    # then delays a login by a few of them, not by all of them (docs/auth.md, "Floods").
+    refresh_concurrency: int = Field(default=4, ge=1, le=64)
+    refresh_queue_limit: int = Field(default=200, ge=0, le=10_000)
 
     # Argon2id cost: RFC 9106's second recommended option (64 MiB, 3 passes, 4 lanes), also
     # argon2-cffi's default. Changing them rehashes each password at its owner's next login.
@@ -31,6 +46,10 @@ class UsersSettings(ServiceSettings):
     password_hash_parallelism: int = Field(default=4, ge=1, le=16)
     # Hashes computed at once; each holds password_hash_memory_kib of memory while it runs.
     password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+    # Hashes that may wait for one of those slots. Beyond that a login, registration or
+    # password change is answered at once with 503 and Retry-After: a flood of slow logins
+    # can then delay a real one by at most this many hashes, never without end.
+    password_hash_queue_limit: int = Field(default=8, ge=0, le=1024)
 
     @field_validator(
         "jwt_private_key",

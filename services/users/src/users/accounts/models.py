@@ -1,7 +1,7 @@
 import enum
 import uuid
 
-from sqlalchemy import Boolean, CheckConstraint, Index, String, Text, Uuid, func
+from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, Text, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service_kit.database import TimestampedMixin
@@ -26,6 +26,11 @@ class User(TimestampedMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default=Role.CUSTOMER.value)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Raised by everything that ends every login of the account (a password change, a
+    # deactivation). A login records the value it was granted under; creating its family and
+    # every refresh check it against this one, under a row lock, so no login that raced the
+    # change outlives it (users.auth.service).
+    credentials_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         CheckConstraint("role IN ('customer', 'admin')", name="role_known"),

@@ -1,7 +1,7 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,13 +39,59 @@ class UserRepository:
     async def get(self, user_id: uuid.UUID) -> User | None:
         return await self._session.get(User, user_id)
 
-    async def email_exists(self, email: str) -> bool:
-        query = select(User.id).where(User.email == email)
-        return (await self._session.scalar(query)) is not None
+    async def get_for_update(self, user_id: uuid.UUID) -> User | None:
+        """Locked until commit: a login or a password change racing this waits for it."""
+        return await self._session.get(User, user_id, with_for_update=True)
 
-    async def username_exists(self, username: str) -> bool:
-        query = select(User.id).where(func.lower(User.username) == username.lower())
-        return (await self._session.scalar(query)) is not None
+    async def ensure_available(self, *, email: str, username: str) -> None:
+        """EmailTaken or UsernameTaken when an account has either; one statement."""
+        taken = await self._session.scalars(
+            select(User.email).where(
+                or_(User.email == email, func.lower(User.username) == username.lower())
+            )
+        )
+        emails = set(taken)
+        if email in emails:
+            raise EmailTaken()
+        if emails:
+            raise UsernameTaken()
+
+    async def lock_for_login(self, user_id: uuid.UUID) -> User | None:
+        """The account, share-locked until commit: a password change or a deactivation
+        either waits for the login being recorded (and then revokes it too) or has committed
+        already, and then the login sees its new credentials version."""
+        return await self._session.scalar(
+            select(User).where(User.id == user_id).with_for_update(read=True)
+        )
+
+    async def replace_outdated_hash(
+        self, user_id: uuid.UUID, *, old_hash: str, new_hash: str
+    ) -> None:
+        """The same password hashed with the current parameters, unless it changed meanwhile."""
+        await self._session.execute(
+            update(User)
+            .where(User.id == user_id, User.password_hash == old_hash)
+            .values(password_hash=new_hash)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def set_password(
+        self, user_id: uuid.UUID, *, new_hash: str, expected_credentials_version: int
+    ) -> bool:
+        """Store a new password hash and raise the credentials version, if the account is
+        still active and its credentials unchanged since they were checked; False if not."""
+        changed = await self._session.scalar(
+            update(User)
+            .where(
+                User.id == user_id,
+                User.is_active.is_(True),
+                User.credentials_version == expected_credentials_version,
+            )
+            .values(password_hash=new_hash, credentials_version=User.credentials_version + 1)
+            .returning(User.id)
+            .execution_options(synchronize_session=False)
+        )
+        return changed is not None
 
     async def find_by_login(self, login: str) -> User | None:
         """By email when it has an @ (usernames cannot), otherwise by username; any case."""

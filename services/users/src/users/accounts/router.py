@@ -4,11 +4,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from service_kit.auth import CurrentUser, RequireAdmin
-from service_kit.database import SessionDep
+from service_kit.database import ReadSessionDep, SessionDep
+from service_kit.text import StoredText
 from users.accounts import service
 from users.accounts.models import Role, User
 from users.accounts.schemas import Account, AccountPage, ProfileUpdate, Registration, RoleChange
-from users.auth.dependencies import PasswordHasherDep
+from users.auth.dependencies import DatabaseDep, PasswordHasherDep
 from users.settings import API_PREFIX
 
 registration_router = APIRouter(prefix=API_PREFIX + "/auth", tags=["auth"])
@@ -18,11 +19,13 @@ admin_router = APIRouter(prefix=API_PREFIX + "/admin/users", tags=["admin"])
 
 @registration_router.post("/register", status_code=status.HTTP_201_CREATED)
 async def register(
-    body: Registration, session: SessionDep, password_hasher: PasswordHasherDep
+    body: Registration, database: DatabaseDep, password_hasher: PasswordHasherDep
 ) -> Account:
     """A customer account. Log in afterwards for tokens."""
+    # The Database, not the request's transaction: the password is hashed between the
+    # duplicate check and the insert, with no connection held (service.register).
     user = await service.register(
-        session=session,
+        database=database,
         password_hasher=password_hasher,
         email=body.email,
         username=body.username,
@@ -33,7 +36,7 @@ async def register(
 
 
 @me_router.get("")
-async def read_me(principal: CurrentUser, session: SessionDep) -> Account:
+async def read_me(principal: CurrentUser, session: ReadSessionDep) -> Account:
     user = await service.get_own_account(session=session, user_id=principal.user_id)
     return Account.model_validate(user)
 
@@ -59,7 +62,7 @@ async def list_accounts(
     admin: ActingAdmin,
     session: SessionDep,
     search: Annotated[
-        str | None,
+        StoredText | None,
         Query(min_length=1, max_length=100, description="Part of email, username or full name"),
     ] = None,
     role: Role | None = None,

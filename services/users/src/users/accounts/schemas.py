@@ -12,6 +12,7 @@ from pydantic import (
     model_validator,
 )
 
+from service_kit.text import StoredText
 from users.accounts.models import Role
 from users.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
@@ -20,17 +21,22 @@ def _lower(value: str) -> str:
     return value.lower()
 
 
-# Validated by email-validator (syntax, no DNS), then stored and compared in lower case.
+# Every string is StoredText (no NUL, no lone surrogate): what Postgres cannot store, or
+# UTF-8 cannot encode for hashing, is a 422 before anything runs.
+# Validated by email-validator (syntax, no DNS; it refuses NUL and surrogates too), then
+# stored and compared in lower case.
 Email = Annotated[EmailStr, Field(max_length=320), AfterValidator(_lower)]
 Username = Annotated[
-    str,
+    StoredText,
     StringConstraints(min_length=3, max_length=50, pattern=r"^[A-Za-z0-9_]+$"),
     Field(description="3-50 letters, digits or underscores; unique regardless of case"),
 ]
-FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Bio = Annotated[str, StringConstraints(max_length=2000)]
+FullName = Annotated[
+    StoredText, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
+Bio = Annotated[StoredText, StringConstraints(max_length=2000)]
 NewPassword = Annotated[
-    str,
+    StoredText,
     Field(
         min_length=MIN_PASSWORD_LENGTH,
         max_length=MAX_PASSWORD_LENGTH,
@@ -38,6 +44,8 @@ NewPassword = Annotated[
         description="8-128 characters; not a common password, not built from the username or email",
     ),
 ]
+# Where an account is looked up by its username or email (login): any case.
+LOGIN_MAX_LENGTH = 320
 
 
 class Registration(BaseModel):

@@ -6,14 +6,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service_kit.database import Database
 from service_kit.problems import Forbidden
 from users.accounts.errors import (
     AccountInactive,
     AccountNotFound,
-    EmailTaken,
     OwnAccountDeactivation,
     OwnAdminRole,
-    UsernameTaken,
 )
 from users.accounts.models import Role, User
 from users.accounts.repository import UserRepository
@@ -32,7 +31,7 @@ class AccountPage:
 
 async def register(
     *,
-    session: AsyncSession,
+    database: Database,
     password_hasher: PasswordHasher,
     email: str,
     username: str,
@@ -40,26 +39,29 @@ async def register(
     full_name: str | None = None,
     role: Role = Role.CUSTOMER,
 ) -> User:
-    """A new active account. `email` must already be normalized (lower case)."""
+    """A new active account. `email` must already be normalized (lower case).
+
+    Its own statements, not the request's transaction: the Argon2 hash is computed between
+    the check (one autocommit read) and the insert, while no connection is held.
+    """
     reasons = password_policy_violations(password, username=username, email=email)
     if reasons:
         raise WeakPassword(reasons)
-    users = UserRepository(session)
     # Checked first for a clear answer without paying for a hash; the unique indexes still
     # decide when two registrations race (the repository turns that into the same 409).
-    if await users.email_exists(email):
-        raise EmailTaken()
-    if await users.username_exists(username):
-        raise UsernameTaken()
+    async with database.read_sessionmaker() as session:
+        await UserRepository(session).ensure_available(email=email, username=username)
+    password_hash = await password_hasher.hash(password)
     user = User(
         email=email,
         username=username,
         full_name=full_name,
-        password_hash=await password_hasher.hash(password),
+        password_hash=password_hash,
         role=role.value,
         is_active=True,
     )
-    return await users.add(user)
+    async with database.sessionmaker.begin() as session:
+        return await UserRepository(session).add(user)
 
 
 async def get_account(*, session: AsyncSession, user_id: uuid.UUID) -> User:
@@ -124,9 +126,16 @@ async def set_active(
     """Deactivate (ending every login at once) or reactivate an account. Idempotent."""
     if not active and user_id == acting_admin_id:
         raise OwnAccountDeactivation()
-    user = await get_account(session=session, user_id=user_id)
+    # Locked: a login being recorded for this account finishes first (and is revoked
+    # below), or waits and then sees the account inactive.
+    user = await UserRepository(session).get_for_update(user_id)
+    if user is None:
+        raise AccountNotFound()
     if user.is_active != active:
         user.is_active = active
+        if not active:
+            # Every login granted before this moment is dead, also one no revocation saw.
+            user.credentials_version += 1
         await UserRepository(session).flush()
         if not active:
             # Also so that reactivating later does not bring old logins back.

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from service_kit.database import Database
+from users.auth.bulkhead import Bulkhead
+from users.auth.errors import RefreshBusy
 from users.auth.keys import KeyRing, load_key_ring
 from users.auth.passwords import PasswordHasher
 from users.auth.tokens import TokenIssuer
@@ -19,16 +21,20 @@ def password_hasher_from(settings: UsersSettings) -> PasswordHasher:
         memory_kib=settings.password_hash_memory_kib,
         parallelism=settings.password_hash_parallelism,
         concurrency=settings.password_hash_concurrency,
+        queue_limit=settings.password_hash_queue_limit,
     )
 
 
 @dataclass(frozen=True)
 class Credentials:
-    """The key ring, the token issuer and the password hasher of one service process."""
+    """The key ring, the token issuer, the password hasher and the refresh bulkhead of one
+    service process."""
 
     key_ring: KeyRing
     token_issuer: TokenIssuer
     password_hasher: PasswordHasher
+    # Turns at the database for refreshes and logouts (users.auth.bulkhead).
+    refresh_turns: Bulkhead
 
     @classmethod
     def from_settings(cls, settings: UsersSettings) -> "Credentials":
@@ -42,8 +48,16 @@ class Credentials:
                 audience=settings.jwt_audience,
                 access_token_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
                 refresh_token_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
+                refresh_token_absolute_lifetime=timedelta(
+                    seconds=settings.refresh_token_absolute_lifetime_seconds
+                ),
             ),
             password_hasher=password_hasher_from(settings),
+            refresh_turns=Bulkhead(
+                concurrency=settings.refresh_concurrency,
+                queue_limit=settings.refresh_queue_limit,
+                busy=RefreshBusy,
+            ),
         )
 
 
@@ -64,6 +78,10 @@ async def _password_hasher(request: Request) -> PasswordHasher:
     return _credentials(request).password_hasher
 
 
+async def _refresh_turns(request: Request) -> Bulkhead:
+    return _credentials(request).refresh_turns
+
+
 async def _database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
@@ -74,4 +92,5 @@ async def _database(request: Request) -> Database:
 KeyRingDep = Annotated[KeyRing, Depends(_key_ring)]
 TokenIssuerDep = Annotated[TokenIssuer, Depends(_token_issuer)]
 PasswordHasherDep = Annotated[PasswordHasher, Depends(_password_hasher)]
+RefreshTurnsDep = Annotated[Bulkhead, Depends(_refresh_turns)]
 DatabaseDep = Annotated[Database, Depends(_database)]

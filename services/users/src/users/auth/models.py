@@ -2,13 +2,15 @@
 
 A family is one login: every refresh replaces its token with the next one of the same family.
 Revocation is a property of the family, so revoking it ends the login at once, also for a
-token issued by a refresh that is running at that very moment (see service.refresh).
+token issued by a refresh that is running at that very moment (see service.refresh). A
+family also ends when its account's credentials version moves on, and at its absolute end
+(created_at plus REFRESH_TOKEN_ABSOLUTE_LIFETIME_SECONDS), however often it was refreshed.
 """
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, LargeBinary, String, Uuid, func
+from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from users.models import Base
@@ -22,6 +24,9 @@ class RefreshTokenFamily(Base):
         ForeignKey("users.users.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The account's credentials version this login was granted under; once the account's
+    # moves on (password changed, deactivated), the family is dead whatever revoked_at says.
+    credentials_version: Mapped[int] = mapped_column(Integer)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # logout, password-changed, reuse-detected, deactivated: for the audit trail only.
     revoked_reason: Mapped[str | None] = mapped_column(String(40))

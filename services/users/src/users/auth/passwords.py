@@ -1,15 +1,26 @@
 """Password hashing (Argon2id through pwdlib) and the password policy.
 
 Hashing is CPU-bound work of a few hundred milliseconds by design, so it runs in worker
-threads (argon2-cffi releases the GIL) and never on the event loop. A capacity limiter bounds
-how many hashes run at once: each one holds the configured memory cost while it runs.
+threads (argon2-cffi releases the GIL) and never on the event loop. A bulkhead bounds how
+many hashes run at once (each one holds the configured memory cost while it runs) and how
+many wait for a turn: past that, a request is refused at once (PasswordHashingBusy, a 503)
+instead of waiting behind a flood for ever.
+
+Callers never hash while they hold a database connection (see users.auth.service).
 """
 
 import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
 
 import anyio
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
+
+from users.auth.bulkhead import Bulkhead
+from users.auth.errors import PasswordHashingBusy
+
+_Result = TypeVar("_Result")
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
@@ -66,32 +77,48 @@ def password_policy_violations(password: str, *, username: str, email: str) -> l
 
 
 class PasswordHasher:
-    """Argon2id hashes, computed off the event loop, at most `concurrency` at a time."""
+    """Argon2id hashes, computed off the event loop, at most `concurrency` at a time and at
+    most `queue_limit` more waiting for a turn."""
 
     def __init__(
-        self, *, time_cost: int, memory_kib: int, parallelism: int, concurrency: int
+        self,
+        *,
+        time_cost: int,
+        memory_kib: int,
+        parallelism: int,
+        concurrency: int,
+        queue_limit: int,
     ) -> None:
         self._hash = PasswordHash(
             (Argon2Hasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism),)
         )
-        self._limiter = anyio.CapacityLimiter(concurrency)
+        self._turns = Bulkhead(
+            concurrency=concurrency, queue_limit=queue_limit, busy=PasswordHashingBusy
+        )
         # Verified against when a login names no account, so that answer takes as long as a
         # wrong password does (no account enumeration by timing).
         self._decoy_hash = self._hash.hash("decoy password that matches no account")
 
+    @property
+    def pending(self) -> int:
+        """Hashes running now or waiting for a turn."""
+        return self._turns.pending
+
+    async def _compute(self, function: Callable[..., _Result], *args: str) -> _Result:
+        """Run `function` in a worker thread once a turn is free; refuse when the queue is
+        full (PasswordHashingBusy) rather than wait behind it."""
+        async with self._turns.turn():
+            return await anyio.to_thread.run_sync(function, *args)
+
     async def hash(self, password: str) -> str:
-        return await anyio.to_thread.run_sync(
-            self._hash.hash, normalized(password), limiter=self._limiter
-        )
+        return await self._compute(self._hash.hash, normalized(password))
 
     async def verify_and_update(self, password: str, password_hash: str) -> tuple[bool, str | None]:
         """Whether it matches, and a new hash when the stored one has outdated parameters."""
-        return await anyio.to_thread.run_sync(
-            self._hash.verify_and_update, normalized(password), password_hash, limiter=self._limiter
+        return await self._compute(
+            self._hash.verify_and_update, normalized(password), password_hash
         )
 
     async def spend_verification_time(self, password: str) -> None:
         """As long as a real verification takes, with nothing to verify against."""
-        await anyio.to_thread.run_sync(
-            self._hash.verify, normalized(password), self._decoy_hash, limiter=self._limiter
-        )
+        await self._compute(self._hash.verify, normalized(password), self._decoy_hash)

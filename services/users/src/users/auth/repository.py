@@ -1,62 +1,112 @@
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from users.accounts.models import User
 from users.auth.models import RefreshToken, RefreshTokenFamily
+from users.auth.tokens import NewRefreshToken
+
+
+@dataclass(frozen=True)
+class PresentedRefreshToken:
+    """A presented token with its login and account, as read (and locked) for a refresh."""
+
+    token_id: uuid.UUID
+    family_id: uuid.UUID
+    used_at: datetime | None
+    expires_at: datetime
+    login_started_at: datetime
+    login_revoked_at: datetime | None
+    login_credentials_version: int
+    user_id: uuid.UUID
+    role: str
+    account_is_active: bool
+    account_credentials_version: int
 
 
 class RefreshTokenRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def start_family(self, *, user_id: uuid.UUID) -> RefreshTokenFamily:
-        family = RefreshTokenFamily(id=uuid.uuid4(), user_id=user_id)
+    async def start_login(
+        self, *, user_id: uuid.UUID, credentials_version: int, first_token: NewRefreshToken
+    ) -> uuid.UUID:
+        """A new family (one login) with its first token; returns the family's id."""
+        family = RefreshTokenFamily(
+            id=uuid.uuid4(),
+            user_id=user_id,
+            credentials_version=credentials_version,
+            created_at=first_token.issued_at,
+        )
         self._session.add(family)
         await self._session.flush()
-        return family
+        await self.add_token(family_id=family.id, token=first_token)
+        return family.id
 
-    async def add_token(
-        self, *, family_id: uuid.UUID, token_hash: bytes, expires_at: datetime
-    ) -> None:
+    async def add_token(self, *, family_id: uuid.UUID, token: NewRefreshToken) -> None:
         self._session.add(
-            RefreshToken(family_id=family_id, token_hash=token_hash, expires_at=expires_at)
+            RefreshToken(
+                family_id=family_id,
+                token_hash=token.token_hash,
+                created_at=token.issued_at,
+                expires_at=token.expires_at,
+            )
         )
         await self._session.flush()
 
-    async def claim(self, *, token_hash: bytes, now: datetime) -> uuid.UUID | None:
-        """Mark an unused, unexpired token used and return its family; None if it is not.
-
-        One conditional UPDATE: of two requests presenting the same token at once, exactly
-        one claims it (the other waits for the row lock, then finds it used).
-        """
-        statement = (
-            update(RefreshToken)
-            .where(
-                RefreshToken.token_hash == token_hash,
-                RefreshToken.used_at.is_(None),
-                RefreshToken.expires_at > now,
-            )
-            .values(used_at=now)
-            .returning(RefreshToken.family_id)
+    async def family_of(self, *, token_hash: bytes) -> uuid.UUID | None:
+        """The family of a token, if it exists: one indexed lookup, no lock."""
+        family_id: uuid.UUID | None = await self._session.scalar(
+            select(RefreshToken.family_id).where(RefreshToken.token_hash == token_hash)
         )
-        family_id: uuid.UUID | None = await self._session.scalar(statement)
         return family_id
 
-    async def find(self, *, token_hash: bytes) -> RefreshToken | None:
-        return await self._session.scalar(
-            select(RefreshToken).where(RefreshToken.token_hash == token_hash)
-        )
+    async def find_for_refresh(self, *, token_hash: bytes) -> PresentedRefreshToken | None:
+        """The token, its family and its account in one statement; token and family locked
+        until commit.
 
-    async def lock_family(self, family_id: uuid.UUID) -> RefreshTokenFamily | None:
-        """The family, share-locked until commit: a revocation waits for this refresh to end
-        (and then also covers the token it issued), or this refresh sees the revocation."""
-        return await self._session.scalar(
-            select(RefreshTokenFamily)
-            .where(RefreshTokenFamily.id == family_id)
-            .with_for_update(read=True)
+        Of two requests presenting the same token at once, the second waits for the first to
+        commit and then reads the token as used. A revocation of the family (logout, password
+        change, deactivation, reuse) waits for this refresh to commit and then covers the
+        token it issued too, or it committed first and this refresh reads it.
+        """
+        row = (
+            await self._session.execute(
+                select(
+                    RefreshToken.id,
+                    RefreshToken.family_id,
+                    RefreshToken.used_at,
+                    RefreshToken.expires_at,
+                    RefreshTokenFamily.created_at,
+                    RefreshTokenFamily.revoked_at,
+                    RefreshTokenFamily.credentials_version,
+                    User.id,
+                    User.role,
+                    User.is_active,
+                    User.credentials_version,
+                )
+                .join(RefreshTokenFamily, RefreshTokenFamily.id == RefreshToken.family_id)
+                .join(User, User.id == RefreshTokenFamily.user_id)
+                .where(RefreshToken.token_hash == token_hash)
+                # FOR NO KEY UPDATE: the new token's foreign key check (KEY SHARE) on the
+                # family does not conflict with it.
+                .with_for_update(key_share=True, of=[RefreshToken, RefreshTokenFamily])
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        return PresentedRefreshToken(*row)
+
+    async def mark_used(self, token_id: uuid.UUID, *, now: datetime) -> None:
+        await self._session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.id == token_id)
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
         )
 
     async def revoke_family(self, family_id: uuid.UUID, *, reason: str, now: datetime) -> bool:

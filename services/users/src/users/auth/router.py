@@ -1,19 +1,23 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Response, status
 
 from service_kit.auth import CurrentUser
-from service_kit.database import SessionDep
-from users.accounts import service as accounts_service
 from users.auth import service
 from users.auth.dependencies import (
     DatabaseDep,
     KeyRingDep,
     PasswordHasherDep,
+    RefreshTurnsDep,
     TokenIssuerDep,
 )
-from users.auth.schemas import JsonWebKeySet, PasswordChange, RefreshRequest, TokenResponse
+from users.auth.schemas import (
+    JsonWebKeySet,
+    LoginForm,
+    PasswordChange,
+    RefreshRequest,
+    TokenResponse,
+)
 from users.settings import API_PREFIX
 
 router = APIRouter(prefix=API_PREFIX + "/auth", tags=["auth"])
@@ -24,17 +28,21 @@ jwks_router = APIRouter(prefix=API_PREFIX + "/.well-known", tags=["auth"])
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
+# These take the Database, not the request's transaction: they hash outside any transaction,
+# look a token up before opening one, or commit a revocation while answering 401 (service.py).
+
+
 @router.post("/login", response_model=TokenResponse)
 async def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    session: SessionDep,
+    form: Annotated[LoginForm, Form()],
+    database: DatabaseDep,
     password_hasher: PasswordHasherDep,
     token_issuer: TokenIssuerDep,
     response: Response,
 ) -> TokenResponse:
     """OAuth2 password flow: `username` is the username or the email address."""
     pair = await service.login(
-        session=session,
+        database=database,
         password_hasher=password_hasher,
         token_issuer=token_issuer,
         login=form.username,
@@ -47,16 +55,16 @@ async def login(
 @router.post("/refresh", response_model=TokenResponse)
 async def refresh(
     body: RefreshRequest,
-    session: SessionDep,
     database: DatabaseDep,
+    refresh_turns: RefreshTurnsDep,
     token_issuer: TokenIssuerDep,
     response: Response,
 ) -> TokenResponse:
     """A new token pair; the refresh token presented is used up. Presenting a used one again
     revokes every token of its login."""
     pair = await service.refresh(
-        session=session,
         database=database,
+        refresh_turns=refresh_turns,
         token_issuer=token_issuer,
         refresh_token=body.refresh_token,
     )
@@ -65,24 +73,27 @@ async def refresh(
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(body: RefreshRequest, session: SessionDep) -> None:
+async def logout(
+    body: RefreshRequest, database: DatabaseDep, refresh_turns: RefreshTurnsDep
+) -> None:
     """End the login the refresh token belongs to (the access token expires by itself)."""
-    await service.logout(session=session, refresh_token=body.refresh_token)
+    await service.logout(
+        database=database, refresh_turns=refresh_turns, refresh_token=body.refresh_token
+    )
 
 
 @password_router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
 async def change_password(
     body: PasswordChange,
     principal: CurrentUser,
-    session: SessionDep,
+    database: DatabaseDep,
     password_hasher: PasswordHasherDep,
 ) -> None:
     """Needs the current password; ends every login of the account, this one included."""
-    user = await accounts_service.get_own_account(session=session, user_id=principal.user_id)
     await service.change_password(
-        session=session,
+        database=database,
         password_hasher=password_hasher,
-        user=user,
+        user_id=principal.user_id,
         current_password=body.current_password,
         new_password=body.new_password,
     )

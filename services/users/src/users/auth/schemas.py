@@ -2,11 +2,30 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from users.accounts.schemas import NewPassword
+from service_kit.text import StoredText
+from users.accounts.schemas import LOGIN_MAX_LENGTH, NewPassword
 from users.auth.passwords import MAX_PASSWORD_LENGTH
 from users.auth.tokens import TokenPair
 
-RefreshTokenValue = Annotated[str, Field(min_length=1, max_length=200, repr=False)]
+RefreshTokenValue = Annotated[StoredText, Field(min_length=1, max_length=200, repr=False)]
+# Longer than any password that can be set (a longer one is refused without hashing, with
+# the answer a wrong password gets), but bounded: past this it is no login attempt.
+LOGIN_PASSWORD_MAX_LENGTH = 1024
+
+
+class LoginForm(BaseModel):
+    """The OAuth2 password grant's form (RFC 6749 section 4.3.2); `username` takes the
+    username or the email. OAuth2PasswordRequestForm's fields, but every string StoredText
+    and bounded; the other fields a client may send (scope, client_id) are ignored."""
+
+    grant_type: Annotated[str, Field(pattern="^password$")] | None = None
+    username: Annotated[
+        StoredText,
+        Field(min_length=1, max_length=LOGIN_MAX_LENGTH, description="Username or email"),
+    ]
+    password: Annotated[
+        StoredText, Field(min_length=1, max_length=LOGIN_PASSWORD_MAX_LENGTH, repr=False)
+    ]
 
 
 class TokenResponse(BaseModel):
@@ -38,7 +57,7 @@ class PasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     current_password: Annotated[
-        str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH, repr=False)
+        StoredText, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH, repr=False)
     ]
     new_password: NewPassword
 

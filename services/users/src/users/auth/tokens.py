@@ -1,6 +1,7 @@
 """Access tokens (JWT, EdDSA) and refresh tokens (opaque, random, stored only hashed)."""
 
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -11,6 +12,9 @@ import jwt
 from users.auth.keys import KeyRing
 
 SIGNING_ALGORITHM = "EdDSA"
+# secrets.token_urlsafe(32): 32 random bytes in unpadded base64url, always 43 characters.
+_REFRESH_TOKEN_BYTES = 32
+_ISSUED_REFRESH_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 @dataclass(frozen=True)
@@ -25,11 +29,18 @@ class TokenPair:
 class NewRefreshToken:
     token: str
     token_hash: bytes
+    issued_at: datetime
     expires_at: datetime
 
 
 def refresh_token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+def could_be_issued_refresh_token(token: str) -> bool:
+    """Whether `token` has the shape of the refresh tokens we issue: anything else is refused
+    without asking the database."""
+    return _ISSUED_REFRESH_TOKEN.fullmatch(token) is not None
 
 
 class TokenIssuer:
@@ -43,12 +54,14 @@ class TokenIssuer:
         audience: str,
         access_token_ttl: timedelta,
         refresh_token_ttl: timedelta,
+        refresh_token_absolute_lifetime: timedelta,
     ) -> None:
         self._key_ring = key_ring
         self._issuer = issuer
         self._audience = audience
         self.access_token_ttl = access_token_ttl
         self.refresh_token_ttl = refresh_token_ttl
+        self.refresh_token_absolute_lifetime = refresh_token_absolute_lifetime
 
     def access_token(self, *, user_id: uuid.UUID, role: str, now: datetime) -> str:
         claims = {
@@ -67,12 +80,19 @@ class TokenIssuer:
             headers={"kid": self._key_ring.signing_key_id},
         )
 
-    def refresh_token(self, *, now: datetime) -> NewRefreshToken:
-        token = secrets.token_urlsafe(32)
+    def login_ends_at(self, login_started_at: datetime) -> datetime:
+        """When a login ends however often it is refreshed (the absolute lifetime)."""
+        return login_started_at + self.refresh_token_absolute_lifetime
+
+    def refresh_token(self, *, now: datetime, login_started_at: datetime) -> NewRefreshToken:
+        """The next token of a login: valid for the sliding lifetime, but never beyond the
+        login's absolute end."""
+        token = secrets.token_urlsafe(_REFRESH_TOKEN_BYTES)
         return NewRefreshToken(
             token=token,
             token_hash=refresh_token_hash(token),
-            expires_at=now + self.refresh_token_ttl,
+            issued_at=now,
+            expires_at=min(now + self.refresh_token_ttl, self.login_ends_at(login_started_at)),
         )
 
     def pair(self, *, access_token: str, refresh_token: NewRefreshToken) -> TokenPair:
@@ -80,5 +100,7 @@ class TokenIssuer:
             access_token=access_token,
             access_token_expires_in=int(self.access_token_ttl.total_seconds()),
             refresh_token=refresh_token.token,
-            refresh_token_expires_in=int(self.refresh_token_ttl.total_seconds()),
+            refresh_token_expires_in=int(
+                (refresh_token.expires_at - refresh_token.issued_at).total_seconds()
+            ),
         )
