@@ -220,9 +220,25 @@ def test_every_operation_documents_503_and_429_with_retry_after(
                 _problem_schema(responses[status])
 
 
-def test_only_operations_with_a_body_document_413(document: dict[str, Any]) -> None:
-    assert "413" in _responses(document, "/widgets", "post")
-    assert "413" not in _responses(document, "/widgets/{ref}", "get")
+def test_only_operations_with_a_body_document_400_and_413(document: dict[str, Any]) -> None:
+    assert {"400", "413"} <= set(_responses(document, "/widgets", "post"))
+    assert not {"400", "413"} & set(_responses(document, "/widgets/{ref}", "get"))
+
+
+async def test_a_body_that_cannot_be_decoded_is_the_documented_400(
+    document: dict[str, Any],
+) -> None:
+    response = await _request(
+        _app(),
+        "POST",
+        "/widgets",
+        content=b'{"a": "\xff"}',  # not UTF-8
+        headers={"content-type": "application/json"},
+    )
+
+    assert response.status_code == 400
+    validator = _validator(document, _responses(document, "/widgets", "post")["400"])
+    assert validator.is_valid(response.json())
 
 
 def test_a_routes_own_answer_of_another_kind_stays(document: dict[str, Any]) -> None:
@@ -246,11 +262,11 @@ def test_the_kits_apps_document_their_problems() -> None:
     assert {"401", "429", "503"} <= set(responses)
 
 
-async def _request(app: FastAPI, method: str, path: str) -> httpx.Response:
+async def _request(app: FastAPI, method: str, path: str, **options: Any) -> httpx.Response:
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://test"
     ) as client:
-        return await client.request(method, path)
+        return await client.request(method, path, **options)
 
 
 @pytest.mark.parametrize("method", ["PUT", "OPTIONS", "TRACE", "HEAD"])

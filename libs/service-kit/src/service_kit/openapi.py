@@ -9,8 +9,8 @@ documents say so, with the codes an answer may carry for each status:
   `403` (`forbidden`) for those that need the admin role, read from the route's dependencies
   (`service_kit.auth.CurrentUser`, `RequireAdmin`);
 - `503` with `Retry-After` for every operation (database or dependency trouble), `429` with
-  `Retry-After` (the gateway's rate limits) for every operation, and `413` (the gateway's
-  body limit) for every operation with a body;
+  `Retry-After` (the gateway's rate limits) for every operation, and for every operation with
+  a body `400` (FastAPI's answer to a body it cannot decode) and `413` (the gateway's limit);
 - what a route raises itself, declared where it is raised from:
   `@router.get(..., responses=problem_responses(OrderNotFound, IllegalStatusTransition))`.
 
@@ -176,6 +176,8 @@ def _generic_problems(
     if _NEEDS_ADMIN in calls:
         generic[403] = _problem_response(403, "The access token is not an admin's", ["forbidden"])
     if "requestBody" in operation:
+        # FastAPI's answer to a body it cannot even decode (not UTF-8, say).
+        generic[400] = _problem_response(400, "The body cannot be read", ["bad-request"])
         generic[413] = _problem_response(
             413, "The body is larger than the gateway accepts", ["content-too-large"]
         )
@@ -287,7 +289,7 @@ async def _method_not_allowed(request: Request, exc: Exception) -> JSONResponse:
         status=405,
         code="method-not-allowed",
         title=HTTPStatus.METHOD_NOT_ALLOWED.phrase,
-        detail=f"{request.method} is not allowed here; Allow lists the methods that are.",
+        detail="This method is not allowed here; Allow lists those that are.",
         instance=request.url.path,
         headers=headers,
     )
