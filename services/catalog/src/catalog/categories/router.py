@@ -5,6 +5,13 @@ from fastapi import APIRouter, Path, status
 
 from catalog.caching import PublicRead
 from catalog.categories import service
+from catalog.categories.errors import (
+    CategoryCycle,
+    CategoryNotEmpty,
+    CategoryNotFound,
+    CategorySlugTaken,
+    ParentCategoryUnavailable,
+)
 from catalog.categories.schemas import (
     CategoryCreate,
     CategoryDetail,
@@ -12,10 +19,11 @@ from catalog.categories.schemas import (
     CategoryOut,
     CategoryUpdate,
 )
-from catalog.pagination import DEFAULT_PAGE_SIZE, CursorParam, Page, PageSize
+from catalog.pagination import DEFAULT_PAGE_SIZE, CursorParam, InvalidCursor, Page, PageSize
 from catalog.settings import API_PREFIX
 from service_kit.auth import RequireAdmin
 from service_kit.database import ReadSessionDep, SessionDep
+from service_kit.openapi import problem_responses
 
 router = APIRouter(prefix=API_PREFIX + "/categories", tags=["categories"])
 
@@ -28,6 +36,7 @@ CategoryRefPath = Annotated[
     "",
     response_model=Page[CategoryOut],
     summary="Active categories, flat, by name",
+    responses=problem_responses(InvalidCursor),
     dependencies=[PublicRead],
 )
 async def list_categories(
@@ -50,20 +59,32 @@ async def category_tree(session: ReadSessionDep) -> list[CategoryNode]:
     "/{ref}",
     response_model=CategoryDetail,
     summary="A category by id or slug",
+    responses=problem_responses(CategoryNotFound),
     dependencies=[PublicRead],
 )
 async def get_category(session: SessionDep, ref: CategoryRefPath) -> CategoryDetail:
     return await service.get_category(session=session, ref=ref)
 
 
-@router.post("", response_model=CategoryOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=CategoryOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(ParentCategoryUnavailable, CategorySlugTaken),
+)
 async def create_category(
     _admin: RequireAdmin, session: SessionDep, data: CategoryCreate
 ) -> CategoryOut:
     return await service.create_category(session=session, data=data)
 
 
-@router.patch("/{category_id}", response_model=CategoryOut)
+@router.patch(
+    "/{category_id}",
+    response_model=CategoryOut,
+    responses=problem_responses(
+        CategoryNotFound, ParentCategoryUnavailable, CategoryCycle, CategorySlugTaken
+    ),
+)
 async def update_category(
     _admin: RequireAdmin, session: SessionDep, category_id: uuid.UUID, data: CategoryUpdate
 ) -> CategoryOut:
@@ -74,6 +95,7 @@ async def update_category(
     "/{category_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Deactivate a category (refused while it has active products or subcategories)",
+    responses=problem_responses(CategoryNotFound, CategoryNotEmpty),
 )
 async def deactivate_category(
     _admin: RequireAdmin, session: SessionDep, category_id: uuid.UUID

@@ -4,12 +4,20 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from catalog.caching import PublicRead
-from catalog.pagination import Page
+from catalog.pagination import InvalidCursor, Page
 from catalog.products import service
+from catalog.products.errors import (
+    CategoryUnavailable,
+    InvalidProductQuery,
+    ProductNotFound,
+    ProductSlugTaken,
+    SkuTaken,
+)
 from catalog.products.schemas import ProductCreate, ProductOut, ProductQuery, ProductUpdate
 from catalog.settings import API_PREFIX
 from service_kit.auth import RequireAdmin
 from service_kit.database import ReadSessionDep, SessionDep
+from service_kit.openapi import problem_responses
 
 router = APIRouter(prefix=API_PREFIX + "/products", tags=["products"])
 
@@ -22,6 +30,7 @@ ProductRefPath = Annotated[
     "",
     response_model=Page[ProductOut],
     summary="Active products: filter, search, sort, page by cursor",
+    responses=problem_responses(InvalidProductQuery, InvalidCursor),
     dependencies=[PublicRead],
 )
 async def list_products(
@@ -34,20 +43,30 @@ async def list_products(
     "/{ref}",
     response_model=ProductOut,
     summary="An active product by id or slug",
+    responses=problem_responses(ProductNotFound),
     dependencies=[PublicRead],
 )
 async def get_product(session: ReadSessionDep, ref: ProductRefPath) -> ProductOut:
     return await service.get_product(session=session, ref=ref)
 
 
-@router.post("", response_model=ProductOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=ProductOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(CategoryUnavailable, ProductSlugTaken, SkuTaken),
+)
 async def create_product(
     admin: RequireAdmin, session: SessionDep, data: ProductCreate
 ) -> ProductOut:
     return await service.create_product(session=session, data=data, created_by=admin.user_id)
 
 
-@router.patch("/{product_id}", response_model=ProductOut)
+@router.patch(
+    "/{product_id}",
+    response_model=ProductOut,
+    responses=problem_responses(ProductNotFound, CategoryUnavailable, ProductSlugTaken, SkuTaken),
+)
 async def update_product(
     _admin: RequireAdmin, session: SessionDep, product_id: uuid.UUID, data: ProductUpdate
 ) -> ProductOut:
@@ -58,6 +77,7 @@ async def update_product(
     "/{product_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Deactivate a product: hidden from the public and from new reservations",
+    responses=problem_responses(ProductNotFound),
 )
 async def deactivate_product(
     _admin: RequireAdmin, session: SessionDep, product_id: uuid.UUID
