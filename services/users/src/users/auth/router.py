@@ -5,7 +5,9 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from service_kit.auth import CurrentUser
 from service_kit.database import SessionDep
+from service_kit.openapi import problem_responses
 from users.accounts import service as accounts_service
+from users.accounts.errors import AccountInactive
 from users.auth import service
 from users.auth.dependencies import (
     DatabaseDep,
@@ -13,18 +15,28 @@ from users.auth.dependencies import (
     PasswordHasherDep,
     TokenIssuerDep,
 )
+from users.auth.errors import (
+    InvalidCredentials,
+    InvalidRefreshToken,
+    WeakPassword,
+    WrongCurrentPassword,
+)
 from users.auth.schemas import JsonWebKeySet, PasswordChange, RefreshRequest, TokenResponse
 from users.settings import API_PREFIX
 
 router = APIRouter(prefix=API_PREFIX + "/auth", tags=["auth"])
-password_router = APIRouter(prefix=API_PREFIX + "/me", tags=["me"])
+password_router = APIRouter(
+    prefix=API_PREFIX + "/me", tags=["me"], responses=problem_responses(AccountInactive)
+)
 jwks_router = APIRouter(prefix=API_PREFIX + "/.well-known", tags=["auth"])
 
 # Token responses must not be stored by any cache (RFC 6749 section 5.1).
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-@router.post("/login", response_model=TokenResponse)
+@router.post(
+    "/login", response_model=TokenResponse, responses=problem_responses(InvalidCredentials)
+)
 async def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
@@ -44,7 +56,9 @@ async def login(
     return TokenResponse.of(pair)
 
 
-@router.post("/refresh", response_model=TokenResponse)
+@router.post(
+    "/refresh", response_model=TokenResponse, responses=problem_responses(InvalidRefreshToken)
+)
 async def refresh(
     body: RefreshRequest,
     session: SessionDep,
@@ -70,7 +84,11 @@ async def logout(body: RefreshRequest, session: SessionDep) -> None:
     await service.logout(session=session, refresh_token=body.refresh_token)
 
 
-@password_router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
+@password_router.post(
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(WrongCurrentPassword, WeakPassword),
+)
 async def change_password(
     body: PasswordChange,
     principal: CurrentUser,
