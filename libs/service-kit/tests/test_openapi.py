@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import httpx
 import jsonschema_rs
 import pytest
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, FastAPI, Form, Query
 
 from service_kit.app import create_service_app
 from service_kit.auth import CurrentUser, RequireAdmin
@@ -82,6 +82,12 @@ def _app() -> FastAPI:
 
     @app.get("/ready", responses={503: {"description": "Not ready", "model": dict[str, str]}})
     async def ready() -> dict[str, str]:
+        return {}
+
+    @app.post("/login")
+    async def login(
+        username: Annotated[str, Form()], scope: Annotated[str | None, Form()] = None
+    ) -> dict[str, str]:
         return {}
 
     @app.get("/search")
@@ -288,3 +294,28 @@ async def test_405_allow_names_only_the_routes_that_match_the_path() -> None:
     assert response.status_code == 405
     assert response.headers["allow"] == "DELETE, GET, PATCH"
     assert (await _request(_app(), "DELETE", "/ping")).headers["allow"] == "GET"
+
+
+def _form_schema(document: dict[str, Any]) -> dict[str, Any]:
+    body = document["paths"]["/login"]["post"]["requestBody"]["content"]
+    name = body["application/x-www-form-urlencoded"]["schema"]["$ref"].rsplit("/", 1)[1]
+    schema: dict[str, Any] = document["components"]["schemas"][name]
+    return schema
+
+
+def test_a_required_form_field_needs_a_character(document: dict[str, Any]) -> None:
+    # FastAPI reads `username=` as no username at all.
+    assert _form_schema(document)["properties"]["username"]["minLength"] == 1
+
+
+def test_a_form_field_offers_no_null(document: dict[str, Any]) -> None:
+    # A form cannot send a null; `scope=null` would be the string "null".
+    assert _form_schema(document)["properties"]["scope"]["type"] == "string"
+    assert "anyOf" not in _form_schema(document)["properties"]["scope"]
+
+
+async def test_an_empty_required_form_field_is_refused_as_missing() -> None:
+    response = await _request(_app(), "POST", "/login", data={"username": ""})
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["type"] == "missing"

@@ -244,6 +244,27 @@ def _is_referenced(document: Document, name: str) -> bool:
     return f'"#/components/schemas/{name}"' in json.dumps(elsewhere)
 
 
+def _empty_form_fields_are_missing(document: Document) -> None:
+    """FastAPI reads an empty form field as a missing one: a required string field of a
+    form needs at least one character, whatever its model says. And a form cannot send a
+    null: leaving a field out is what makes it None."""
+    schemas = document.get("components", {}).get("schemas", {})
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            content = operation.get("requestBody", {}).get("content", {})
+            form = content.get("application/x-www-form-urlencoded", {}).get("schema", {})
+            name = form.get("$ref", "").removeprefix("#/components/schemas/")
+            schema = schemas.get(name, form)
+            for field, field_schema in schema.get("properties", {}).items():
+                choices = field_schema.get("anyOf", [])
+                if {"type": "null"} in choices:
+                    choices.remove({"type": "null"})
+                    if len(choices) == 1:
+                        field_schema.update(field_schema.pop("anyOf")[0])
+                if field in schema.get("required", []) and field_schema.get("type") == "string":
+                    field_schema["minLength"] = max(field_schema.get("minLength", 0), 1)
+
+
 def document_problems(document: Document, routes: Sequence[BaseRoute]) -> Document:
     """A copy of `document` (FastAPI's OpenAPI for `routes`) in which every operation
     documents its problem responses as problems."""
@@ -257,6 +278,7 @@ def document_problems(document: Document, routes: Sequence[BaseRoute]) -> Docume
             operation = path_item.get(method.lower())
             if operation is not None:
                 _document_operation(route.dependant, operation)
+    _empty_form_fields_are_missing(documented)
     schemas: dict[str, Any] = documented.setdefault("components", {}).setdefault("schemas", {})
     schemas[PROBLEM_SCHEMA_NAME] = copy.deepcopy(PROBLEM_SCHEMA)
     schemas[VALIDATION_ISSUE_SCHEMA_NAME] = copy.deepcopy(VALIDATION_ISSUE_SCHEMA)

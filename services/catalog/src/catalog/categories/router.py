@@ -2,6 +2,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, status
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from catalog.caching import PublicRead
 from catalog.categories import service
@@ -13,6 +14,7 @@ from catalog.categories.errors import (
     ParentCategoryUnavailable,
 )
 from catalog.categories.schemas import (
+    RESERVED_CATEGORY_SLUGS,
     CategoryCreate,
     CategoryDetail,
     CategoryNode,
@@ -30,6 +32,19 @@ router = APIRouter(prefix=API_PREFIX + "/categories", tags=["categories"])
 CategoryRefPath = Annotated[
     str, Path(min_length=1, max_length=120, description="The category's id or slug")
 ]
+# Writes take the id only; one path template for reads and writes, so that the documents
+# name one resource with one set of methods.
+CategoryIdPath = Annotated[uuid.UUID, Path(alias="ref", description="The category's id")]
+
+
+class _CategoryRefSegment(StringConvertor):
+    """A path segment that is no route of its own: PATCH /categories/tree is a 405 (the
+    tree is read-only), not a category id that fails to parse."""
+
+    regex = "".join(f"(?!{word}$)" for word in sorted(RESERVED_CATEGORY_SLUGS)) + "[^/]+"
+
+
+register_url_convertor("category_ref", _CategoryRefSegment())
 
 
 @router.get(
@@ -79,25 +94,25 @@ async def create_category(
 
 
 @router.patch(
-    "/{category_id}",
+    "/{ref:category_ref}",
     response_model=CategoryOut,
     responses=problem_responses(
         CategoryNotFound, ParentCategoryUnavailable, CategoryCycle, CategorySlugTaken
     ),
 )
 async def update_category(
-    _admin: RequireAdmin, session: SessionDep, category_id: uuid.UUID, data: CategoryUpdate
+    _admin: RequireAdmin, session: SessionDep, category_id: CategoryIdPath, data: CategoryUpdate
 ) -> CategoryOut:
     return await service.update_category(session=session, category_id=category_id, data=data)
 
 
 @router.delete(
-    "/{category_id}",
+    "/{ref:category_ref}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Deactivate a category (refused while it has active products or subcategories)",
     responses=problem_responses(CategoryNotFound, CategoryNotEmpty),
 )
 async def deactivate_category(
-    _admin: RequireAdmin, session: SessionDep, category_id: uuid.UUID
+    _admin: RequireAdmin, session: SessionDep, category_id: CategoryIdPath
 ) -> None:
     await service.deactivate_category(session=session, category_id=category_id)

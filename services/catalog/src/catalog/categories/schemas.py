@@ -10,8 +10,9 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
-from catalog.slugs import check_slug
+from catalog.slugs import check_slug, slug_pattern
 
 # Path segments under /categories that are routes of their own, not slugs.
 RESERVED_CATEGORY_SLUGS = frozenset({"tree"})
@@ -24,6 +25,7 @@ CategorySlug = Annotated[
     str,
     StringConstraints(min_length=1, max_length=SLUG_MAX_LENGTH),
     AfterValidator(lambda slug: check_slug(slug, reserved=RESERVED_CATEGORY_SLUGS)),
+    Field(json_schema_extra={"pattern": slug_pattern(reserved=RESERVED_CATEGORY_SLUGS)}),
 ]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 
@@ -42,11 +44,12 @@ class CategoryUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: CategoryName | None = None
-    slug: CategorySlug | None = None
+    # Omitted is None; sent as null is refused below, so the documents do not offer null.
+    name: CategoryName | SkipJsonSchema[None] = None
+    slug: CategorySlug | SkipJsonSchema[None] = None
     description: Description | None = None
     parent_id: uuid.UUID | None = None
-    is_active: bool | None = None
+    is_active: bool | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _required_fields_are_not_null(self) -> Self:

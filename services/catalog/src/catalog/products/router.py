@@ -24,6 +24,9 @@ router = APIRouter(prefix=API_PREFIX + "/products", tags=["products"])
 ProductRefPath = Annotated[
     str, Path(min_length=1, max_length=220, description="The product's id or slug")
 ]
+# Writes take the id only; one path template for reads and writes, so that the documents
+# name one resource with one set of methods.
+ProductIdPath = Annotated[uuid.UUID, Path(alias="ref", description="The product's id")]
 
 
 @router.get(
@@ -63,23 +66,23 @@ async def create_product(
 
 
 @router.patch(
-    "/{product_id}",
+    "/{ref}",
     response_model=ProductOut,
     responses=problem_responses(ProductNotFound, CategoryUnavailable, ProductSlugTaken, SkuTaken),
 )
 async def update_product(
-    _admin: RequireAdmin, session: SessionDep, product_id: uuid.UUID, data: ProductUpdate
+    _admin: RequireAdmin, session: SessionDep, product_id: ProductIdPath, data: ProductUpdate
 ) -> ProductOut:
     return await service.update_product(session=session, product_id=product_id, data=data)
 
 
 @router.delete(
-    "/{product_id}",
+    "/{ref}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Deactivate a product: hidden from the public and from new reservations",
     responses=problem_responses(ProductNotFound),
 )
 async def deactivate_product(
-    _admin: RequireAdmin, session: SessionDep, product_id: uuid.UUID
+    _admin: RequireAdmin, session: SessionDep, product_id: ProductIdPath
 ) -> None:
     await service.deactivate_product(session=session, product_id=product_id)

@@ -1,5 +1,4 @@
 import enum
-import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Self
@@ -12,10 +11,11 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from catalog.categories.schemas import CategoryRef, Description
 from catalog.money import Price, PriceBound
-from catalog.slugs import check_slug
+from catalog.slugs import check_slug, slug_pattern
 from service_kit.money import Money
 
 SLUG_MAX_LENGTH = 220
@@ -23,23 +23,18 @@ MAX_INITIAL_STOCK = 1_000_000
 
 ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ProductSlug = Annotated[
-    str, StringConstraints(min_length=1, max_length=SLUG_MAX_LENGTH), AfterValidator(check_slug)
+    str,
+    StringConstraints(min_length=1, max_length=SLUG_MAX_LENGTH),
+    AfterValidator(check_slug),
+    Field(json_schema_extra={"pattern": slug_pattern()}),
 ]
-_SKU = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
-
-
-def _normalised_sku(sku: str) -> str:
-    """Upper-cased, then checked: "mug-001" is stored as "MUG-001"."""
-    sku = sku.upper()
-    if not _SKU.match(sku):
-        raise ValueError("a SKU is letters and digits in groups joined by single hyphens")
-    return sku
-
-
+# ASCII letters and digits in groups joined by single hyphens, checked as sent (so the
+# documents state the whole rule), then stored upper-cased: "mug-001" is "MUG-001".
+SKU_PATTERN = r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$"
 Sku = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
-    AfterValidator(_normalised_sku),
+    StringConstraints(min_length=1, max_length=64, pattern=SKU_PATTERN),
+    AfterValidator(str.upper),
 ]
 
 
@@ -70,13 +65,14 @@ class ProductUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: ProductName | None = None
-    slug: ProductSlug | None = None
-    sku: Sku | None = None
+    # Omitted is None; sent as null is refused below, so the documents do not offer null.
+    name: ProductName | SkipJsonSchema[None] = None
+    slug: ProductSlug | SkipJsonSchema[None] = None
+    sku: Sku | SkipJsonSchema[None] = None
     description: Description | None = None
-    price: Price | None = None
-    category_id: uuid.UUID | None = None
-    is_active: bool | None = None
+    price: Price | SkipJsonSchema[None] = None
+    category_id: uuid.UUID | SkipJsonSchema[None] = None
+    is_active: bool | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _required_fields_are_not_null(self) -> Self:
