@@ -1,9 +1,9 @@
 import math
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
-from pydantic import AwareDatetime
 
 from orders.dependencies import CatalogDep, EngineDep, SettingsDep
 from orders.ordering import service
@@ -26,6 +26,7 @@ from orders.ordering.schemas import (
     IDEMPOTENCY_KEY_PATTERN,
     MAX_OFFSET,
     MAX_PAGE_SIZE,
+    Moment,
     OrderDetails,
     OrderPage,
     OrderStatistics,
@@ -51,8 +52,8 @@ IdempotencyKey = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
-CreatedFrom = Annotated[AwareDatetime | None, Query(description="created at or after")]
-CreatedBefore = Annotated[AwareDatetime | None, Query(description="created before")]
+CreatedFrom = Annotated[Moment | None, Query(description="created at or after")]
+CreatedBefore = Annotated[Moment | None, Query(description="created before")]
 
 
 @router.post(
@@ -188,7 +189,7 @@ async def deliver_order(
     return await _move(session, catalog, order_id, OrderStatus.DELIVERED, admin)
 
 
-def _date_range(created_from: AwareDatetime | None, created_before: AwareDatetime | None) -> None:
+def _date_range(created_from: datetime | None, created_before: datetime | None) -> None:
     if created_from is not None and created_before is not None and created_from >= created_before:
         raise InvalidDateRange("created_from must be earlier than created_before.")
 

@@ -1,8 +1,9 @@
+import re
 import uuid
 from datetime import datetime
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from service_kit.money import Money
 
@@ -15,6 +16,22 @@ DEFAULT_PAGE_SIZE = 20
 
 # Visible ASCII, as HTTP header values are; long enough for a UUID or a client's own scheme.
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
+
+
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+def _rfc3339(value: object) -> object:
+    # pydantic would also read "0.5" as seconds after 1970, which `format: date-time` is not.
+    if isinstance(value, str) and not _RFC3339.fullmatch(value):
+        raise ValueError("a moment is an RFC 3339 date-time, e.g. 2026-12-01T10:00:00Z")
+    return value
+
+
+# A moment as the documents' `format: date-time` states it: RFC 3339, with an offset.
+Moment = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
 
 
 # The statuses anyone ever sees; `placing` is internal (see docs/orders.md).
