@@ -13,6 +13,7 @@ from service_kit.health import DependencyProbe, health_router
 from service_kit.http_caching import HttpCachingMiddleware
 from service_kit.http_client import create_service_client
 from service_kit.observability import RequestMiddleware, configure_logging, metrics_endpoint
+from service_kit.openapi import install_api_contract
 from service_kit.problems import install_problem_handlers
 from service_kit.settings import ServiceSettings
 
@@ -88,6 +89,7 @@ def create_service_app(
     app.state.settings = settings
     install_problem_handlers(app)
     install_database_error_handlers(app)
+    install_api_contract(app)
     # Inside RequestMiddleware, so access logs and metrics count the 304s it answers.
     app.add_middleware(HttpCachingMiddleware)
     app.add_middleware(RequestMiddleware)

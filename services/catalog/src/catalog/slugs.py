@@ -10,6 +10,13 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _SLUG = re.compile(SLUG_PATTERN)
 
 
+def slug_pattern(*, reserved: Collection[str] = ()) -> str:
+    """What `check_slug` accepts, as one (ECMA-262) pattern for the OpenAPI documents: no
+    reserved word, and not 32 hex digits however hyphenated (which would read as an id)."""
+    not_reserved = "".join(f"(?!{re.escape(word)}$)" for word in sorted(reserved))
+    return f"^{not_reserved}(?!(?:[0-9a-f]-?){{31}}[0-9a-f]$){SLUG_PATTERN[1:]}"
+
+
 def slug_from_name(name: str, *, max_length: int, fallback: str) -> str:
     """A slug for `name` ("Café Mug, 350 ml" -> "cafe-mug-350-ml"); `fallback` if none is left."""
     slug = slugify(name, max_length=max_length, word_boundary=True, save_order=True)

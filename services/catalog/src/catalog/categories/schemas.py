@@ -11,8 +11,9 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
-from catalog.slugs import SLUG_PATTERN, check_slug
+from catalog.slugs import SLUG_PATTERN, check_slug, slug_pattern
 from service_kit.text import StoredText
 
 # Path segments under /categories that are routes of their own, not slugs.
@@ -27,6 +28,7 @@ CategorySlug = Annotated[
     str,
     StringConstraints(min_length=1, max_length=SLUG_MAX_LENGTH, pattern=SLUG_PATTERN),
     AfterValidator(lambda slug: check_slug(slug, reserved=RESERVED_CATEGORY_SLUGS)),
+    Field(json_schema_extra={"pattern": slug_pattern(reserved=RESERVED_CATEGORY_SLUGS)}),
 ]
 Description = Annotated[StoredText, StringConstraints(strip_whitespace=True, max_length=5000)]
 
@@ -45,11 +47,12 @@ class CategoryUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: CategoryName | None = None
-    slug: CategorySlug | None = None
+    # Omitted is None; sent as null is refused below, so the documents do not offer null.
+    name: CategoryName | SkipJsonSchema[None] = None
+    slug: CategorySlug | SkipJsonSchema[None] = None
     description: Description | None = None
     parent_id: uuid.UUID | None = None
-    is_active: StrictBool | None = None
+    is_active: StrictBool | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _required_fields_are_not_null(self) -> Self:

@@ -13,11 +13,12 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from catalog.categories.schemas import CategoryRef, Description
 from catalog.money import Price, PriceBound
 from catalog.pagination import MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
-from catalog.slugs import SLUG_PATTERN, check_slug
+from catalog.slugs import check_slug, slug_pattern
 from service_kit.money import Money
 from service_kit.text import StoredText
 
@@ -30,16 +31,17 @@ ProductName = Annotated[
 ]
 ProductSlug = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=SLUG_MAX_LENGTH, pattern=SLUG_PATTERN),
+    StringConstraints(min_length=1, max_length=SLUG_MAX_LENGTH),
     AfterValidator(check_slug),
+    Field(json_schema_extra={"pattern": slug_pattern()}),
 ]
-# Letters (either case: stored upper-cased), digits, single hyphens between groups.
+# ASCII letters and digits in groups joined by single hyphens, checked as sent (so the
+# documents state the whole rule), then stored upper-cased: "mug-001" is "MUG-001".
 SKU_PATTERN = r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$"
 Sku = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=64, pattern=SKU_PATTERN, to_upper=True
-    ),
+    StringConstraints(min_length=1, max_length=64, pattern=SKU_PATTERN),
+    AfterValidator(str.upper),
 ]
 
 
@@ -70,13 +72,14 @@ class ProductUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: ProductName | None = None
-    slug: ProductSlug | None = None
-    sku: Sku | None = None
+    # Omitted is None; sent as null is refused below, so the documents do not offer null.
+    name: ProductName | SkipJsonSchema[None] = None
+    slug: ProductSlug | SkipJsonSchema[None] = None
+    sku: Sku | SkipJsonSchema[None] = None
     description: Description | None = None
-    price: Price | None = None
-    category_id: uuid.UUID | None = None
-    is_active: StrictBool | None = None
+    price: Price | SkipJsonSchema[None] = None
+    category_id: uuid.UUID | SkipJsonSchema[None] = None
+    is_active: StrictBool | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _required_fields_are_not_null(self) -> Self:

@@ -2,12 +2,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from catalog.pagination import DEFAULT_PAGE_SIZE, CursorParam, Page, PageCursorsDep, PageSize
+from catalog.pagination import (
+    DEFAULT_PAGE_SIZE,
+    CursorParam,
+    InvalidCursor,
+    Page,
+    PageCursorsDep,
+    PageSize,
+)
 from catalog.reports import service
 from catalog.reports.schemas import CategoryStats, LowStockProduct
 from catalog.settings import API_PREFIX
 from service_kit.auth import RequireAdmin
 from service_kit.database import SessionDep
+from service_kit.openapi import problem_responses
 
 router = APIRouter(prefix=API_PREFIX + "/reports", tags=["reports"])
 
@@ -16,6 +24,7 @@ router = APIRouter(prefix=API_PREFIX + "/reports", tags=["reports"])
     "/low-stock",
     response_model=Page[LowStockProduct],
     summary="Active products with few units available, scarcest first (admin)",
+    responses=problem_responses(InvalidCursor),
 )
 async def low_stock(
     _admin: RequireAdmin,

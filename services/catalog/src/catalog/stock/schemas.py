@@ -35,6 +35,7 @@ class StockAdjustment(BaseModel):
         ge=-MAX_STOCK_CHANGE,
         le=MAX_STOCK_CHANGE,
         description="Units found (positive) or lost (negative); never more than are available",
+        json_schema_extra={"not": {"const": 0}},
     )
     reason: Reason = Field(description="Why, e.g. 'stocktake' or 'damaged in storage'")
 

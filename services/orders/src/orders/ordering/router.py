@@ -1,12 +1,26 @@
 import math
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 
 from orders.dependencies import CatalogDep, EngineDep, SettingsDep
 from orders.ordering import service
-from orders.ordering.errors import InvalidDateRange
+from orders.ordering.errors import (
+    CatalogUnavailable,
+    HoldLimitExceeded,
+    IdempotencyKeyReused,
+    IllegalStatusTransition,
+    InsufficientStock,
+    InvalidDateRange,
+    OrderNotFound,
+    OrderTooLarge,
+    PlacementInProgress,
+    ProductUnavailable,
+    ReservationExpired,
+    ReservationNotHeld,
+    TooManyPendingOrders,
+)
 from orders.ordering.models import OrderStatus
 from orders.ordering.schemas import (
     DEFAULT_PAGE_SIZE,
@@ -24,6 +38,7 @@ from orders.settings import API_PREFIX
 from orders.timestamps import Instant
 from service_kit.auth import CurrentUser, Principal, RequireAdmin
 from service_kit.database import SessionDep
+from service_kit.openapi import problem_responses
 
 router = APIRouter(prefix=API_PREFIX + "/orders", tags=["orders"])
 admin_router = APIRouter(prefix=API_PREFIX + "/admin", tags=["orders: admin"])
@@ -42,14 +57,19 @@ CreatedFrom = Annotated[Instant | None, Query(description="created at or after")
 CreatedBefore = Annotated[Instant | None, Query(description="created before")]
 
 
-def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"content": {"application/problem+json": {}}} for code in statuses}
-
-
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=_problems(401, 409, 422, 503),
+    responses=problem_responses(
+        InsufficientStock,
+        PlacementInProgress,
+        ProductUnavailable,
+        OrderTooLarge,
+        IdempotencyKeyReused,
+        TooManyPendingOrders,
+        HoldLimitExceeded,
+        CatalogUnavailable,
+    ),
     summary="Place an order (reserves its stock)",
 )
 async def place_order(
@@ -102,7 +122,11 @@ async def list_my_orders(
     )
 
 
-@router.get("/{order_id}", responses=_problems(401, 404), summary="One order with its history")
+@router.get(
+    "/{order_id}",
+    responses=problem_responses(OrderNotFound),
+    summary="One order with its history",
+)
 async def get_order(order_id: uuid.UUID, engine: EngineDep, viewer: CurrentUser) -> OrderDetails:
     return await service.get_order(engine=engine, order_id=order_id, viewer=viewer)
 
@@ -118,7 +142,13 @@ async def _move(
 
 @router.post(
     "/{order_id}/cancel",
-    responses=_problems(401, 404, 409, 503),
+    responses=problem_responses(
+        OrderNotFound,
+        IllegalStatusTransition,
+        ReservationExpired,
+        ReservationNotHeld,
+        CatalogUnavailable,
+    ),
     summary="Cancel (customer: own pending order; admin: pending or confirmed); stock returns",
 )
 async def cancel_order(
@@ -129,7 +159,13 @@ async def cancel_order(
 
 @router.post(
     "/{order_id}/confirm",
-    responses=_problems(401, 403, 404, 409, 503),
+    responses=problem_responses(
+        OrderNotFound,
+        IllegalStatusTransition,
+        ReservationExpired,
+        ReservationNotHeld,
+        CatalogUnavailable,
+    ),
     summary="Confirm (admin); the stock is sold",
 )
 async def confirm_order(
@@ -138,7 +174,11 @@ async def confirm_order(
     return await _move(session, catalog, order_id, OrderStatus.CONFIRMED, admin)
 
 
-@router.post("/{order_id}/ship", responses=_problems(401, 403, 404, 409), summary="Ship (admin)")
+@router.post(
+    "/{order_id}/ship",
+    responses=problem_responses(OrderNotFound, IllegalStatusTransition),
+    summary="Ship (admin)",
+)
 async def ship_order(
     order_id: uuid.UUID, session: SessionDep, catalog: CatalogDep, admin: RequireAdmin
 ) -> OrderDetails:
@@ -146,7 +186,9 @@ async def ship_order(
 
 
 @router.post(
-    "/{order_id}/deliver", responses=_problems(401, 403, 404, 409), summary="Deliver (admin)"
+    "/{order_id}/deliver",
+    responses=problem_responses(OrderNotFound, IllegalStatusTransition),
+    summary="Deliver (admin)",
 )
 async def deliver_order(
     order_id: uuid.UUID, session: SessionDep, catalog: CatalogDep, admin: RequireAdmin
@@ -159,7 +201,11 @@ def _date_range(created_from: Instant | None, created_before: Instant | None) ->
         raise InvalidDateRange("created_from must be earlier than created_before.")
 
 
-@admin_router.get("/orders", responses=_problems(401, 403), summary="Every order, newest first")
+@admin_router.get(
+    "/orders",
+    responses=problem_responses(InvalidDateRange),
+    summary="Every order, newest first",
+)
 async def list_all_orders(
     session: SessionDep,
     _: RequireAdmin,
@@ -190,7 +236,7 @@ async def list_all_orders(
 
 @admin_router.get(
     "/stats",
-    responses=_problems(401, 403),
+    responses=problem_responses(InvalidDateRange),
     summary="Orders by status, revenue (cancelled excluded), average order value",
 )
 async def order_statistics(

@@ -5,19 +5,40 @@ from fastapi import APIRouter, Depends, Query, status
 
 from service_kit.auth import CurrentUser, RequireAdmin
 from service_kit.database import ReadSessionDep, SessionDep
+from service_kit.openapi import problem_responses
 from service_kit.text import StoredText
 from users.accounts import service
+from users.accounts.errors import (
+    AccountInactive,
+    AccountNotFound,
+    EmailTaken,
+    OwnAccountDeactivation,
+    OwnAdminRole,
+    UsernameTaken,
+)
 from users.accounts.models import Role, User
 from users.accounts.schemas import Account, AccountPage, ProfileUpdate, Registration, RoleChange
 from users.auth.dependencies import DatabaseDep, PasswordHasherDep
+from users.auth.errors import WeakPassword
 from users.settings import API_PREFIX
 
 registration_router = APIRouter(prefix=API_PREFIX + "/auth", tags=["auth"])
-me_router = APIRouter(prefix=API_PREFIX + "/me", tags=["me"])
-admin_router = APIRouter(prefix=API_PREFIX + "/admin/users", tags=["admin"])
+# The caller's account must still be active (an admin's must still be an admin's).
+me_router = APIRouter(
+    prefix=API_PREFIX + "/me", tags=["me"], responses=problem_responses(AccountInactive)
+)
+admin_router = APIRouter(
+    prefix=API_PREFIX + "/admin/users",
+    tags=["admin"],
+    responses=problem_responses(AccountInactive),
+)
 
 
-@registration_router.post("/register", status_code=status.HTTP_201_CREATED)
+@registration_router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(WeakPassword, EmailTaken, UsernameTaken),
+)
 async def register(
     body: Registration, database: DatabaseDep, password_hasher: PasswordHasherDep
 ) -> Account:
@@ -41,7 +62,7 @@ async def read_me(principal: CurrentUser, session: ReadSessionDep) -> Account:
     return Account.model_validate(user)
 
 
-@me_router.patch("")
+@me_router.patch("", responses=problem_responses(EmailTaken))
 async def update_me(body: ProfileUpdate, principal: CurrentUser, session: SessionDep) -> Account:
     """Change full name, bio or email; only the fields sent change."""
     user = await service.get_own_account(session=session, user_id=principal.user_id)
@@ -87,13 +108,15 @@ async def list_accounts(
     )
 
 
-@admin_router.get("/{user_id}")
+@admin_router.get("/{user_id}", responses=problem_responses(AccountNotFound))
 async def read_account(user_id: uuid.UUID, admin: ActingAdmin, session: SessionDep) -> Account:
     user = await service.get_account(session=session, user_id=user_id)
     return Account.model_validate(user)
 
 
-@admin_router.post("/{user_id}/deactivate")
+@admin_router.post(
+    "/{user_id}/deactivate", responses=problem_responses(AccountNotFound, OwnAccountDeactivation)
+)
 async def deactivate_account(
     user_id: uuid.UUID, admin: ActingAdmin, session: SessionDep
 ) -> Account:
@@ -105,7 +128,7 @@ async def deactivate_account(
     return Account.model_validate(user)
 
 
-@admin_router.post("/{user_id}/reactivate")
+@admin_router.post("/{user_id}/reactivate", responses=problem_responses(AccountNotFound))
 async def reactivate_account(
     user_id: uuid.UUID, admin: ActingAdmin, session: SessionDep
 ) -> Account:
@@ -115,7 +138,7 @@ async def reactivate_account(
     return Account.model_validate(user)
 
 
-@admin_router.put("/{user_id}/role")
+@admin_router.put("/{user_id}/role", responses=problem_responses(AccountNotFound, OwnAdminRole))
 async def change_role(
     user_id: uuid.UUID, body: RoleChange, admin: ActingAdmin, session: SessionDep
 ) -> Account:

@@ -2,6 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
+import email_validator
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -11,6 +12,7 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from service_kit.text import StoredText
 from users.accounts.models import Role
@@ -24,8 +26,17 @@ def _lower(value: str) -> str:
 # Every string is StoredText (no NUL, no lone surrogate): what Postgres cannot store, or
 # UTF-8 cannot encode for hashing, is a 422 before anything runs.
 # Validated by email-validator (syntax, no DNS; it refuses NUL and surrogates too), then
-# stored and compared in lower case.
-Email = Annotated[EmailStr, Field(max_length=320), AfterValidator(_lower)]
+# stored and compared in lower case. It refuses special-use domains (RFC 6761), which the
+# documents' `format: email` allows.
+_SPECIAL_USE_DOMAINS = "|".join(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+Email = Annotated[
+    EmailStr,
+    Field(
+        max_length=320,
+        json_schema_extra={"pattern": rf"^(?!.*[@.](?:{_SPECIAL_USE_DOMAINS})$)"},
+    ),
+    AfterValidator(_lower),
+]
 Username = Annotated[
     StoredText,
     StringConstraints(min_length=3, max_length=50, pattern=r"^[A-Za-z0-9_]+$"),
@@ -64,7 +75,8 @@ class ProfileUpdate(BaseModel):
 
     full_name: FullName | None = None
     bio: Bio | None = None
-    email: Email | None = None
+    # Omitted is None; sent as null is refused below, so the documents do not offer null.
+    email: Email | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _email_cannot_be_removed(self) -> "ProfileUpdate":

@@ -3,6 +3,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Response, status
 
 from service_kit.auth import CurrentUser
+from service_kit.openapi import problem_responses
+from users.accounts.errors import AccountInactive
 from users.auth import service
 from users.auth.dependencies import (
     DatabaseDep,
@@ -10,6 +12,13 @@ from users.auth.dependencies import (
     PasswordHasherDep,
     RefreshTurnsDep,
     TokenIssuerDep,
+)
+from users.auth.errors import (
+    CredentialsChanged,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    WeakPassword,
+    WrongCurrentPassword,
 )
 from users.auth.schemas import (
     JsonWebKeySet,
@@ -21,7 +30,9 @@ from users.auth.schemas import (
 from users.settings import API_PREFIX
 
 router = APIRouter(prefix=API_PREFIX + "/auth", tags=["auth"])
-password_router = APIRouter(prefix=API_PREFIX + "/me", tags=["me"])
+password_router = APIRouter(
+    prefix=API_PREFIX + "/me", tags=["me"], responses=problem_responses(AccountInactive)
+)
 jwks_router = APIRouter(prefix=API_PREFIX + "/.well-known", tags=["auth"])
 
 # Token responses must not be stored by any cache (RFC 6749 section 5.1).
@@ -32,7 +43,9 @@ _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 # look a token up before opening one, or commit a revocation while answering 401 (service.py).
 
 
-@router.post("/login", response_model=TokenResponse)
+@router.post(
+    "/login", response_model=TokenResponse, responses=problem_responses(InvalidCredentials)
+)
 async def login(
     form: Annotated[LoginForm, Form()],
     database: DatabaseDep,
@@ -52,7 +65,9 @@ async def login(
     return TokenResponse.of(pair)
 
 
-@router.post("/refresh", response_model=TokenResponse)
+@router.post(
+    "/refresh", response_model=TokenResponse, responses=problem_responses(InvalidRefreshToken)
+)
 async def refresh(
     body: RefreshRequest,
     database: DatabaseDep,
@@ -82,7 +97,11 @@ async def logout(
     )
 
 
-@password_router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
+@password_router.post(
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(WrongCurrentPassword, WeakPassword, CredentialsChanged),
+)
 async def change_password(
     body: PasswordChange,
     principal: CurrentUser,
