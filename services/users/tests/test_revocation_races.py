@@ -120,8 +120,9 @@ async def test_a_password_change_racing_another_changes_nothing(
 
 @pytest.fixture
 async def observer(database_stack: DatabaseStack) -> AsyncIterator[asyncpg.Connection]:
-    """A second direct connection, to watch what waits while `database` holds a transaction."""
-    connection = await asyncpg.connect(database_stack.direct_dsn("users"))
+    """A connection as the service's own role (the only one that sees what its sessions wait
+    for), to watch what waits while `database` holds a transaction."""
+    connection = await asyncpg.connect(database_stack.pooled_dsn("users"))
     yield connection
     await connection.close()
 
