@@ -11,11 +11,12 @@ Bounded, so that it runs in minutes: the examples and coverage phases plus at mo
 `MAX_EXAMPLES` fuzzed requests per operation, derandomized (a failure repeats on the next
 run), without shrinking. How each check is used (docs/api-contract.md):
 
-- `positive_data_acceptance` also accepts 422, and `schema_valid_requests_are_well_formed`
-  (below) takes its place for that status: a schema-valid request may still break a rule no
-  JSON Schema can state (a product that does not exist, a cursor the API did not issue, a
-  password on the common-passwords list, `created_from` after `created_before`), answered by
-  a 422 problem of its own code, which the document declares for the operation; it must
+- `positive_data_acceptance` also accepts 400 and 422, and
+  `schema_valid_requests_are_well_formed` (below) takes its place for those: a schema-valid
+  request may still break a rule no JSON Schema can state (a product that does not exist, a
+  cursor the API did not issue or signed with another key: 400 `invalid-cursor`, a password
+  on the common-passwords list, `created_from` after `created_before`), answered by a
+  problem of its own code, which the document declares for the operation; it must
   never be refused as malformed (`validation-error`, `bad-request`): that would mean the
   document is looser than the validation.
 - The stateful phase is not run (unbounded, and it would fill the shop with whatever it
@@ -53,7 +54,18 @@ CONFIG: dict[str, Any] = {
     "checks": {
         "enabled": True,
         "positive_data_acceptance": {
-            "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
+            "expected-statuses": [
+                "2xx",
+                "3xx",
+                "400",
+                "401",
+                "403",
+                "404",
+                "409",
+                "422",
+                "429",
+                "5xx",
+            ]
         },
     },
     "request-timeout": 10,

@@ -266,7 +266,7 @@ def test_a_restock_beyond_an_integer_is_a_422_and_changes_nothing(
     assert gateway.get(path, headers=admin_headers).json()["available"] == shelf["stock"]
 
 
-def test_a_body_that_is_not_json_is_a_422_and_stores_nothing(
+def test_a_body_that_is_not_json_is_a_415_and_stores_nothing(
     gateway: httpx.Client, admin_headers: dict[str, str], shelf: Json
 ) -> None:
     before = shelf_contents(gateway, admin_headers, shelf)
@@ -277,6 +277,7 @@ def test_a_body_that_is_not_json_is_a_422_and_stores_nothing(
         headers=admin_headers,
     )
 
-    assert response.status_code == 422, response.text
+    assert response.status_code == 415, response.text
+    assert response.json()["code"] == "unsupported-media-type"
     assert response.headers["content-type"] == PROBLEM
     assert shelf_contents(gateway, admin_headers, shelf) == before

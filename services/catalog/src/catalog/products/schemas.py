@@ -9,7 +9,6 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    StrictInt,
     StringConstraints,
     model_validator,
 )
@@ -20,6 +19,7 @@ from catalog.money import Price, PriceBound
 from catalog.pagination import MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from catalog.slugs import check_slug, slug_pattern
 from service_kit.money import Money
+from service_kit.numbers import JsonInteger
 from service_kit.text import StoredText
 
 NAME_MAX_LENGTH = 200
@@ -63,7 +63,7 @@ class ProductCreate(BaseModel):
     description: Description | None = None
     price: Price = Field(description='A decimal string with at most two places, e.g. "12.50"')
     category_id: uuid.UUID
-    stock: StrictInt = Field(default=0, ge=0, le=MAX_INITIAL_STOCK, description="Initial units")
+    stock: JsonInteger = Field(default=0, ge=0, le=MAX_INITIAL_STOCK, description="Initial units")
     is_active: StrictBool = True
 
 

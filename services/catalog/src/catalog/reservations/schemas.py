@@ -4,10 +4,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from catalog.reservations.models import ReservationStatus
 from service_kit.money import Money
+from service_kit.numbers import JsonInteger
 
 KEY_PATTERN = r"^[A-Za-z0-9._:-]+$"
 MAX_LINES = 50
@@ -23,7 +24,7 @@ class RequestedLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     product_id: uuid.UUID
-    quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY)
+    quantity: JsonInteger = Field(ge=1, le=MAX_QUANTITY)
 
 
 class ReservationRequest(BaseModel):
@@ -33,7 +34,7 @@ class ReservationRequest(BaseModel):
         description="Chosen by the caller; the same key never reserves twice"
     )
     lines: list[RequestedLine] = Field(min_length=1, max_length=MAX_LINES)
-    ttl_seconds: StrictInt | None = Field(
+    ttl_seconds: JsonInteger | None = Field(
         default=None,
         ge=1,
         le=MAX_TTL_SECONDS,

@@ -1,8 +1,9 @@
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from service_kit.numbers import JsonInteger
 from service_kit.text import StoredText
 
 MAX_STOCK_CHANGE = 1_000_000
@@ -24,14 +25,14 @@ class StockLevels(BaseModel):
 class Restock(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    quantity: StrictInt = Field(ge=1, le=MAX_STOCK_CHANGE, description="Units received")
+    quantity: JsonInteger = Field(ge=1, le=MAX_STOCK_CHANGE, description="Units received")
     reason: Reason | None = None
 
 
 class StockAdjustment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    delta: StrictInt = Field(
+    delta: JsonInteger = Field(
         ge=-MAX_STOCK_CHANGE,
         le=MAX_STOCK_CHANGE,
         description="Units found (positive) or lost (negative); never more than are available",
