@@ -43,6 +43,9 @@ CursorParam = Annotated[
     Query(
         max_length=MAX_CURSOR_LENGTH,
         description="next_cursor of the previous page, unchanged; omit for the first",
+        # What the API issues (payload.signature, base64url), so the documents say so; any
+        # other string is refused as a 400 invalid-cursor by the decoder, like a forged one.
+        json_schema_extra={"pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"},
     ),
 ]
 
