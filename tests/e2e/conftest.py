@@ -313,3 +313,20 @@ def new_product(gateway: httpx.Client, admin_headers: dict[str, str]) -> Callabl
         return body
 
     return create
+
+
+@pytest.fixture
+def stock_of(
+    gateway: httpx.Client, admin_headers: dict[str, str]
+) -> Callable[[Json], tuple[int, ...]]:
+    """(available, held, committed) of a product, as catalog accounts them."""
+
+    def levels(product: Json) -> tuple[int, ...]:
+        response = gateway.get(
+            f"/api/catalog/products/{product['id']}/stock", headers=admin_headers
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return body["available"], body["held"], body["committed"]
+
+    return levels

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from conftest import SERVICE_ENVIRONMENT, Customer, RegisterCustomer, Shop
 
 from testing_kit.waiting import eventually_sync
@@ -24,21 +23,6 @@ ORDERS = "/api/orders/orders"
 PENDING_CAP = int(SERVICE_ENVIRONMENT["orders"]["MAX_PENDING_ORDERS_PER_CUSTOMER"])
 UNITS_CAP = int(SERVICE_ENVIRONMENT["orders"]["MAX_HELD_UNITS_PER_CUSTOMER"])
 SYSTEM_ACTOR = ("00000000-0000-0000-0000-000000000000", "system")
-
-
-@pytest.fixture
-def stock_of(
-    gateway: httpx.Client, admin_headers: dict[str, str]
-) -> Callable[[Json], tuple[int, ...]]:
-    """(available, held, committed) as catalog accounts them."""
-
-    def levels(product: Json) -> tuple[int, ...]:
-        body = gateway.get(
-            f"/api/catalog/products/{product['id']}/stock", headers=admin_headers
-        ).json()
-        return body["available"], body["held"], body["committed"]
-
-    return levels
 
 
 def _body(product: Json, quantity: int) -> Json:

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 from conftest import SERVICE_ENVIRONMENT, Customer, RegisterCustomer, Shop
 
 from testing_kit.waiting import eventually_sync
@@ -22,23 +21,6 @@ ORDERS = "/api/orders/orders"
 CATALOG_DOWN_BOUND_SECONDS = (
     float(SERVICE_ENVIRONMENT["orders"]["CATALOG_CALL_DEADLINE_SECONDS"]) + 2
 )
-
-
-@pytest.fixture
-def stock_of(
-    gateway: httpx.Client, admin_headers: dict[str, str]
-) -> Callable[[Json], tuple[int, ...]]:
-    """(available, held, committed) as catalog accounts them."""
-
-    def levels(product: Json) -> tuple[int, ...]:
-        response = gateway.get(
-            f"/api/catalog/products/{product['id']}/stock", headers=admin_headers
-        )
-        assert response.status_code == 200, response.text
-        body = response.json()
-        return body["available"], body["held"], body["committed"]
-
-    return levels
 
 
 def _place(

@@ -17,6 +17,7 @@ a pending order. Only then is the order cancelled, with a step of history by the
 """
 
 import logging
+import uuid
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,6 +29,23 @@ from orders.ordering.models import SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE
 from orders.ordering.service import reservation_key
 
 logger = logging.getLogger(__name__)
+
+
+async def _release_hold(catalog: CatalogClient, order_id: uuid.UUID, what: str) -> str | None:
+    """Release the order's hold at catalog: what became of it, or None when catalog is down
+    or confused (logged; the caller tries again next round)."""
+    try:
+        reservation = await catalog.release(key=reservation_key(order_id))
+    except catalog_errors.ReservationNotFound:
+        return "nothing-held"
+    except catalog_errors.CatalogError:
+        logger.warning(
+            "could not release a hold",
+            extra={"order_id": str(order_id), "hold": what},
+            exc_info=True,
+        )
+        return None
+    return reservation.status.value
 
 
 async def resolve_abandoned_placements(
@@ -49,20 +67,9 @@ async def resolve_abandoned_placements(
             order_id = await repository.claim_stale_placement(session, older_than=older_than)
             if order_id is None:
                 break
-            try:
-                reservation = await catalog.release(key=reservation_key(order_id))
-            except catalog_errors.ReservationNotFound:
-                outcome = "nothing-held"
-            except catalog_errors.CatalogError:
-                # Catalog is down or confused: keep the placeholder, try again next round.
-                logger.warning(
-                    "could not release an abandoned placement",
-                    extra={"order_id": str(order_id)},
-                    exc_info=True,
-                )
-                break
-            else:
-                outcome = reservation.status.value
+            outcome = await _release_hold(catalog, order_id, "an abandoned placement")
+            if outcome is None:
+                break  # keep the placeholder, try again next round
             await repository.delete_placement(session, order_id=order_id)
             logger.info(
                 "abandoned placement resolved",
@@ -91,20 +98,9 @@ async def cancel_expired_orders(
             order_id = await repository.claim_expired_order(session)
             if order_id is None:
                 break
-            try:
-                reservation = await catalog.release(key=reservation_key(order_id))
-            except catalog_errors.ReservationNotFound:
-                outcome = "nothing-held"
-            except catalog_errors.CatalogError:
-                # Unproven that the stock is back: keep the order pending for the next round.
-                logger.warning(
-                    "could not release the expired hold of an order",
-                    extra={"order_id": str(order_id)},
-                    exc_info=True,
-                )
-                break
-            else:
-                outcome = reservation.status.value
+            outcome = await _release_hold(catalog, order_id, "the expired hold of an order")
+            if outcome is None:
+                break  # unproven that the stock is back: the order stays pending for now
             # Locked and pending since the claim, so this cancels it.
             if await repository.cancel_expired_order(
                 session, order_id=order_id, actor_id=SYSTEM_ACTOR_ID, actor_role=SYSTEM_ACTOR_ROLE
