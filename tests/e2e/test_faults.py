@@ -3,7 +3,7 @@
 For each fault (a PgBouncer, Postgres, catalog), a bounded campaign: CLIENTS customers each
 place KEYS_PER_CLIENT orders, each with its own Idempotency-Key and retried with that key
 (as a client honouring Retry-After would) while the answer is 503 or 429; every other order
-is cancelled again at once. The part restarts while they do. Then:
+is cancelled again at once. Once the clients are under way, the part restarts. Then:
 - only 201, 409, 503 and 429 ever came back from a placement, 200, 409 and 503 from a cancel;
 - once it is back, a fresh order succeeds within RECOVERY_BOUND_SECONDS;
 - every key stands for exactly one order (replaying each key gives the order it gave before,
@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Customer, RegisterCustomer, Shop
+from conftest import ORDERS, Customer, RegisterCustomer, Shop
 from testcontainers.core.container import DockerContainer
 
 from testing_kit.waiting import eventually, eventually_sync
@@ -34,7 +34,6 @@ from testing_kit.waiting import eventually, eventually_sync
 logger = logging.getLogger(__name__)
 
 Json = dict[str, Any]
-ORDERS = "/api/orders/orders"
 CLIENTS = 8
 KEYS_PER_CLIENT = 10
 PRODUCTS = 3
@@ -42,8 +41,8 @@ STOCK = 10_000
 # A client retries one key at most this often, this far apart: bounded in count and time.
 RETRIES_PER_KEY = 60
 RETRY_PAUSE_SECONDS = 0.25
-# The fault lands while the clients are busy.
-FAULT_AFTER_SECONDS = 1.0
+# The fault lands once every client is under way (this many orders placed), within a bound.
+PLACED_BEFORE_THE_FAULT = CLIENTS
 RECOVERY_BOUND_SECONDS = 30.0
 # The reconciler resolves unknown placements after its minimum age (conftest: 11 s).
 SETTLE_WITHIN_SECONDS = 90.0
@@ -62,19 +61,20 @@ class Campaign:
     keys: dict[str, tuple[Customer, Json]] = field(default_factory=dict)
     refusals: Counter[str] = field(default_factory=Counter)
     # When the clients were refused for the fault (503 or 429): first and last time, monotonic.
-    refused_between: list[float] = field(default_factory=list)
+    first_refused: float | None = None
+    last_refused: float | None = None
 
     def record(self, counter: Counter[int], status: int) -> None:
         counter[status] += 1
         if status in RETRYABLE:
-            now = time.monotonic()
-            self.refused_between[:] = [
-                self.refused_between[0] if self.refused_between else now,
-                now,
-            ]
+            self.last_refused = time.monotonic()
+            if self.first_refused is None:
+                self.first_refused = self.last_refused
 
     def refused_for_seconds(self) -> float:
-        return self.refused_between[1] - self.refused_between[0] if self.refused_between else 0.0
+        if self.first_refused is None or self.last_refused is None:
+            return 0.0
+        return self.last_refused - self.first_refused
 
 
 async def _place_until_answered(
@@ -141,8 +141,8 @@ def _wait_until_healthy(container: DockerContainer) -> None:
             exit_code, _ = wrapped.exec_run(
                 ["pg_isready", "-h", "127.0.0.1", "-U", "health-probe", "-q"]
             )
-            return bool(state["Running"]) and exit_code == 0
-        return health.get("Status") == "healthy"
+            return bool(state["Running"] and exit_code == 0)
+        return bool(health.get("Status") == "healthy")
 
     assert eventually_sync(healthy, within_seconds=90), f"{wrapped.name} did not come back"
 
@@ -178,7 +178,7 @@ async def _replay_every_key(client: httpx.AsyncClient, campaign: Campaign) -> di
             # An unknown outcome is resolved by the reconciler first; any other refusal (stock,
             # a limit) is final and made no order.
             assert response.status_code in {409, 503}, response.text
-            return response.json()["code"] != "order-placement-in-progress"
+            return bool(response.json()["code"] != "order-placement-in-progress")
 
         assert await eventually(replayed, within_seconds=SETTLE_WITHIN_SECONDS), key
     return resolved
@@ -239,7 +239,10 @@ async def test_orders_survive_a_restart(
     ) as client:
 
         async def restart() -> float:
-            await asyncio.sleep(FAULT_AFTER_SECONDS)
+            async def under_way() -> bool:
+                return campaign.placements[201] >= PLACED_BEFORE_THE_FAULT
+
+            assert await eventually(under_way, within_seconds=REQUEST_TIMEOUT_SECONDS)
             started = time.monotonic()
             await asyncio.to_thread(container.get_wrapped_container().restart, timeout=10)
             await asyncio.to_thread(_wait_until_healthy, container)
@@ -249,7 +252,9 @@ async def test_orders_survive_a_restart(
             _customer_load(client, customer, products, campaign, f"{fault}-{number}")
             for number, customer in enumerate(customers)
         ]
-        restart_seconds, *_ = await asyncio.gather(restart(), *load)
+        restarting = asyncio.create_task(restart())
+        await asyncio.gather(*load)
+        restart_seconds = await restarting
         recovery_seconds = await _fresh_order_within_bound(client, newcomer, products[0])
         resolved = await _replay_every_key(client, campaign)
 

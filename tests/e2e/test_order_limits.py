@@ -14,25 +14,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from conftest import SERVICE_ENVIRONMENT, Customer, RegisterCustomer, Shop
+from conftest import (
+    ORDERS,
+    SERVICE_ENVIRONMENT,
+    RegisterCustomer,
+    Shop,
+    order_body,
+    place_order,
+)
 
 from testing_kit.waiting import eventually_sync
 
 Json = dict[str, Any]
-ORDERS = "/api/orders/orders"
 PENDING_CAP = int(SERVICE_ENVIRONMENT["orders"]["MAX_PENDING_ORDERS_PER_CUSTOMER"])
 UNITS_CAP = int(SERVICE_ENVIRONMENT["orders"]["MAX_HELD_UNITS_PER_CUSTOMER"])
 SYSTEM_ACTOR = ("00000000-0000-0000-0000-000000000000", "system")
-
-
-def _body(product: Json, quantity: int) -> Json:
-    return {"lines": [{"product_id": product["id"], "quantity": quantity}]}
-
-
-def _place(
-    gateway: httpx.Client, customer: Customer, product: Json, quantity: int
-) -> httpx.Response:
-    return gateway.post(ORDERS, json=_body(product, quantity), headers=customer.headers)
 
 
 def _code(response: httpx.Response) -> tuple[int, str | None]:
@@ -48,11 +44,11 @@ def test_a_customer_has_as_many_pending_orders_as_the_cap_until_one_is_cancelled
 ) -> None:
     product = new_product(stock=20)
     customer = register_customer()
-    placed = [_place(gateway, customer, product, 1) for _ in range(PENDING_CAP)]
+    placed = [place_order(gateway, customer, product, 1) for _ in range(PENDING_CAP)]
 
-    refused = _place(gateway, customer, product, 1)
+    refused = place_order(gateway, customer, product, 1)
     cancelled = gateway.post(f"{ORDERS}/{placed[0].json()['id']}/cancel", headers=customer.headers)
-    placed_again = _place(gateway, customer, product, 1)
+    placed_again = place_order(gateway, customer, product, 1)
 
     assert [response.status_code for response in placed] == [201] * PENDING_CAP
     assert _code(refused) == (409, "too-many-pending-orders")
@@ -71,10 +67,10 @@ def test_units_beyond_the_cap_are_refused_and_touch_no_stock(
 ) -> None:
     product = new_product(stock=UNITS_CAP * 2)
     customer = register_customer()
-    first = _place(gateway, customer, product, UNITS_CAP - 1)
+    first = place_order(gateway, customer, product, UNITS_CAP - 1)
 
-    refused = _place(gateway, customer, product, 2)
-    fits = _place(gateway, customer, product, 1)
+    refused = place_order(gateway, customer, product, 2)
+    fits = place_order(gateway, customer, product, 1)
 
     assert first.status_code == fits.status_code == 201
     assert _code(refused) == (409, "hold-limit-exceeded")
@@ -95,7 +91,7 @@ async def test_concurrent_placements_at_the_cap_let_exactly_the_allowed_number_t
     async with httpx.AsyncClient(base_url=shop.gateway_url, timeout=30) as client:
         responses = await asyncio.gather(
             *(
-                client.post(ORDERS, json=_body(product, 1), headers=customer.headers)
+                client.post(ORDERS, json=order_body(product, 1), headers=customer.headers)
                 for _ in range(attempts)
             )
         )
@@ -142,8 +138,8 @@ def test_an_order_whose_hold_ran_out_is_cancelled_by_the_system_and_is_no_revenu
     lapsing_product = new_product(stock=10, price="30.00")
     since = datetime.now(UTC).isoformat()
     customer = register_customer()
-    kept = _place(gateway, customer, kept_product, 1).json()
-    lapsing = _place(gateway, customer, lapsing_product, PENDING_CAP).json()
+    kept = place_order(gateway, customer, kept_product, 1).json()
+    lapsing = place_order(gateway, customer, lapsing_product, PENDING_CAP).json()
     assert stock_of(lapsing_product) == (10 - PENDING_CAP, PENDING_CAP, 0)
 
     _let_the_hold_run_out(shop, lapsing)
@@ -168,7 +164,7 @@ def test_an_order_whose_hold_ran_out_is_cancelled_by_the_system_and_is_no_revenu
     assert stats["revenue"] == kept["total"] == "12.50"
     assert stats["orders_by_status"]["cancelled"] == 1
     # Its share of the customer's caps is free again: 1 + (UNITS_CAP - 1) units held.
-    assert _place(gateway, customer, kept_product, UNITS_CAP - 1).status_code == 201
+    assert place_order(gateway, customer, kept_product, UNITS_CAP - 1).status_code == 201
 
 
 def test_the_caps_hold_for_each_customer_apart(
@@ -179,7 +175,7 @@ def test_the_caps_hold_for_each_customer_apart(
     product = new_product(stock=20)
     busy, other = register_customer(), register_customer()
     for _ in range(PENDING_CAP):
-        assert _place(gateway, busy, product, 1).status_code == 201
+        assert place_order(gateway, busy, product, 1).status_code == 201
 
-    assert _code(_place(gateway, busy, product, 1)) == (409, "too-many-pending-orders")
-    assert _place(gateway, other, product, 1).status_code == 201
+    assert _code(place_order(gateway, busy, product, 1)) == (409, "too-many-pending-orders")
+    assert place_order(gateway, other, product, 1).status_code == 201

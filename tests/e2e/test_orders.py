@@ -11,34 +11,15 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from conftest import SERVICE_ENVIRONMENT, Customer, RegisterCustomer, Shop
+from conftest import ORDERS, SERVICE_ENVIRONMENT, Customer, RegisterCustomer, Shop, place_order
 
 from testing_kit.waiting import eventually_sync
 
 Json = dict[str, Any]
-ORDERS = "/api/orders/orders"
 # A placement ends at orders' catalog call deadline at the latest (retries included).
 CATALOG_DOWN_BOUND_SECONDS = (
     float(SERVICE_ENVIRONMENT["orders"]["CATALOG_CALL_DEADLINE_SECONDS"]) + 2
 )
-
-
-def _place(
-    gateway: httpx.Client,
-    customer: Customer,
-    product: Json,
-    quantity: int,
-    *,
-    idempotency_key: str | None = None,
-) -> httpx.Response:
-    headers = dict(customer.headers)
-    if idempotency_key is not None:
-        headers["Idempotency-Key"] = idempotency_key
-    return gateway.post(
-        ORDERS,
-        json={"lines": [{"product_id": product["id"], "quantity": quantity}]},
-        headers=headers,
-    )
 
 
 def _move(gateway: httpx.Client, headers: dict[str, str], order: Json, action: str) -> Json:
@@ -62,7 +43,7 @@ def test_the_journey_from_browsing_to_delivery(
     assert [item["id"] for item in shelf.json()["items"]] == [product["id"]]
     assert gateway.get(f"/api/catalog/products/{product['id']}").json()["stock"] == 10
 
-    changed_mind = _place(gateway, customer, product, 2)
+    changed_mind = place_order(gateway, customer, product, 2)
     assert changed_mind.status_code == 201, changed_mind.text
     assert changed_mind.json()["total"] == "25.00"
     assert stock_of(product) == (8, 2, 0)
@@ -70,7 +51,7 @@ def test_the_journey_from_browsing_to_delivery(
     assert _move(gateway, customer.headers, changed_mind.json(), "cancel")["status"] == "cancelled"
     assert stock_of(product) == (10, 0, 0)
 
-    kept = _place(gateway, customer, product, 3).json()
+    kept = place_order(gateway, customer, product, 3).json()
     assert (kept["lines"][0]["sku"], kept["lines"][0]["unit_price"]) == (product["sku"], "12.50")
     assert stock_of(product) == (7, 3, 0)
     for action, status in [("confirm", "confirmed"), ("ship", "shipped"), ("deliver", "delivered")]:
@@ -100,7 +81,7 @@ def test_another_customer_can_neither_see_nor_cancel_an_order(
 ) -> None:
     product = new_product(stock=5)
     alice, bob = register_customer(), register_customer()
-    order = _place(gateway, alice, product, 1).json()
+    order = place_order(gateway, alice, product, 1).json()
 
     seen = gateway.get(f"{ORDERS}/{order['id']}", headers=bob.headers)
     cancelled = gateway.post(f"{ORDERS}/{order['id']}/cancel", headers=bob.headers)
@@ -162,13 +143,13 @@ def test_catalog_down_is_a_quick_503_and_nothing_is_lost(
 ) -> None:
     product = new_product(stock=5)
     customer = register_customer()
-    pending = _place(gateway, customer, product, 2).json()
+    pending = place_order(gateway, customer, product, 2).json()
     order_url = f"{ORDERS}/{pending['id']}"
 
     shop.containers["catalog"].get_wrapped_container().stop()
     try:
         started = time.monotonic()
-        refused = _place(gateway, customer, product, 1, idempotency_key="while-down")
+        refused = place_order(gateway, customer, product, 1, idempotency_key="while-down")
         elapsed = time.monotonic() - started
         cancel_refused = gateway.post(f"{order_url}/cancel", headers=customer.headers)
     finally:
@@ -184,7 +165,7 @@ def test_catalog_down_is_a_quick_503_and_nothing_is_lost(
     assert stock_of(product) == (3, 2, 0)
 
     def placed_again() -> bool:
-        retry = _place(gateway, customer, product, 1, idempotency_key="while-down")
+        retry = place_order(gateway, customer, product, 1, idempotency_key="while-down")
         return retry.status_code == 201
 
     assert eventually_sync(placed_again, within_seconds=60)

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 import httpx
@@ -13,6 +14,7 @@ from service_kit.problems import PROBLEM_CONTENT_TYPE
 from service_kit.settings import ServiceSettings
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import serve
+from testing_kit.waiting import eventually
 
 
 def _assert_unavailable(response: httpx.Response) -> None:
@@ -29,15 +31,21 @@ async def test_a_statement_timeout_is_a_503(client: httpx.AsyncClient) -> None:
     _assert_unavailable(await client.post(f"{PREFIX}/slow"))
 
 
-@pytest.fixture
-async def table_locked(database_stack: DatabaseStack, probe_table: None) -> AsyncIterator[None]:
-    connection = await asyncpg.connect(database_stack.direct_dsn("users"))
+@asynccontextmanager
+async def _table_locked(stack: DatabaseStack) -> AsyncIterator[None]:
+    connection = await asyncpg.connect(stack.direct_dsn("users"))
     try:
         async with connection.transaction():
             await connection.execute("LOCK TABLE users.probe_notes IN ACCESS EXCLUSIVE MODE")
             yield
     finally:
         await connection.close()
+
+
+@pytest.fixture
+async def table_locked(database_stack: DatabaseStack, probe_table: None) -> AsyncIterator[None]:
+    async with _table_locked(database_stack):
+        yield
 
 
 async def test_a_lock_timeout_is_a_503(client: httpx.AsyncClient, table_locked: None) -> None:
@@ -70,26 +78,27 @@ async def test_an_unanswered_connection_is_a_503(settings: ServiceSettings) -> N
         _assert_unavailable(await client.get(f"{PREFIX}/count", params={"note": "x"}))
 
 
-async def test_a_pool_wait_past_its_bound_is_a_503(
-    settings: ServiceSettings, table_locked: None
-) -> None:
-    # One kept connection, busy (waiting on the lock); the next request may wait only the
-    # connect timeout for it.
+async def test_a_pool_wait_past_its_bound_is_a_503(settings: ServiceSettings) -> None:
+    # One kept connection and one overflow, both busy; the next request may wait only the
+    # connect timeout for one of them.
     pooled = settings.model_copy(
         update={"database_pool_size": 1, "database_connect_timeout_seconds": 0.5}
     )
-    async with serve(build_probe_app(pooled)) as client:
-        busy = asyncio.create_task(
-            client.post(f"{PREFIX}/slow", params={"statement_timeout_ms": 3000})
-        )
-        await asyncio.sleep(0.3)
-        # max_overflow equals pool_size: two connections, both busy now.
-        other = asyncio.create_task(
-            client.post(f"{PREFIX}/slow", params={"statement_timeout_ms": 3000})
-        )
-        await asyncio.sleep(0.3)
+    app = build_probe_app(pooled)
+    async with serve(app) as client:
+        busy = [
+            asyncio.create_task(
+                client.post(f"{PREFIX}/slow", params={"statement_timeout_ms": 3000})
+            )
+            for _ in range(2)
+        ]
+
+        async def both_connections_in_use() -> bool:
+            return bool(app.state.database.engine.pool.checkedout() == 2)
+
+        assert await eventually(both_connections_in_use, within_seconds=5)
         waiting = await client.get(f"{PREFIX}/count", params={"note": "x"})
-        await asyncio.gather(busy, other)
+        await asyncio.gather(*busy)
 
     _assert_unavailable(waiting)
 
@@ -103,9 +112,11 @@ async def test_a_value_the_database_refuses_is_a_422(client: httpx.AsyncClient) 
     assert "99999999" not in response.text
 
 
-async def test_the_service_answers_again_once_the_database_does(
-    client: httpx.AsyncClient, table_locked: None
+async def test_the_same_request_succeeds_once_the_lock_is_gone(
+    client: httpx.AsyncClient, database_stack: DatabaseStack
 ) -> None:
     # The failed request left nothing behind: no broken connection, no open transaction.
-    _assert_unavailable(await client.post(f"{PREFIX}/locked-out"))
-    assert (await client.get(f"{PREFIX}/readyz")).status_code == 200
+    async with _table_locked(database_stack):
+        _assert_unavailable(await client.post(f"{PREFIX}/locked-out"))
+
+    assert (await client.post(f"{PREFIX}/locked-out")).status_code == 200

@@ -16,7 +16,12 @@ from orders.reconciliation.service import cancel_expired_orders, resolve_abandon
 from orders.settings import OrdersSettings
 from service_kit.database import Database
 from testing_kit.database_stack import DatabaseStack
-from testing_kit.fixtures import migrate_to_head, serve, truncate_schema
+from testing_kit.fixtures import (
+    migrate_to_head,
+    serve,
+    sessions_waiting_for_locks,
+    truncate_schema,
+)
 from testing_kit.tokens import SigningKey, bearer
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
@@ -56,21 +61,9 @@ def fake_catalog() -> FakeCatalog:
 
 
 @pytest.fixture
-async def waiting_on_locks(database_stack: DatabaseStack) -> Callable[[], Awaitable[int]]:
-    """How many of the service's sessions wait for a lock now (only its own role sees them)."""
-
-    async def count() -> int:
-        connection = await asyncpg.connect(database_stack.pooled_dsn("orders"))
-        try:
-            waiting = await connection.fetchval(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            )
-        finally:
-            await connection.close()
-        return int(waiting)
-
-    return count
+def waiting_on_locks(database_stack: DatabaseStack) -> Callable[[], Awaitable[int]]:
+    """How many of orders' sessions wait for a lock now."""
+    return lambda: sessions_waiting_for_locks(database_stack, "orders")
 
 
 @pytest.fixture

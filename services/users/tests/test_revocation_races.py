@@ -8,11 +8,9 @@ which the request must wait for (seen in pg_stat_activity) before the test commi
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx
-import pytest
 from conftest import (
     API,
     DEADLINE_SECONDS,
@@ -23,6 +21,7 @@ from conftest import (
 )
 
 from testing_kit.database_stack import DatabaseStack
+from testing_kit.fixtures import sessions_waiting_for_locks
 from testing_kit.waiting import eventually
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -118,21 +117,8 @@ async def test_a_password_change_racing_another_changes_nothing(
     assert (await log_in(client, account.username, "the loser's pick")).status_code == 401
 
 
-@pytest.fixture
-async def observer(database_stack: DatabaseStack) -> AsyncIterator[asyncpg.Connection]:
-    """A connection as the service's own role (the only one that sees what its sessions wait
-    for), to watch what waits while `database` holds a transaction."""
-    connection = await asyncpg.connect(database_stack.pooled_dsn("users"))
-    yield connection
-    await connection.close()
-
-
-async def _waits_for_a_lock(observer: asyncpg.Connection) -> bool:
-    waiting: int = await observer.fetchval(
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    return waiting > 0
+async def _waits_for_a_lock(stack: DatabaseStack) -> bool:
+    return await sessions_waiting_for_locks(stack, "users") > 0
 
 
 async def _revoke_all_logins_uncommitted(
@@ -157,13 +143,15 @@ async def test_a_login_meeting_a_revocation_in_progress_waits_for_it_and_fails(
     client: httpx.AsyncClient,
     new_account: NewAccount,
     database: asyncpg.Connection,
-    observer: asyncpg.Connection,
+    database_stack: DatabaseStack,
 ) -> None:
     account = await new_account()
     revocation = await _revoke_all_logins_uncommitted(database, account.id)
 
     login = asyncio.create_task(log_in(client, account.username, account.password))
-    assert await eventually(lambda: _waits_for_a_lock(observer), within_seconds=DEADLINE_SECONDS)
+    assert await eventually(
+        lambda: _waits_for_a_lock(database_stack), within_seconds=DEADLINE_SECONDS
+    )
     await revocation.commit()
     response = await asyncio.wait_for(login, timeout=DEADLINE_SECONDS)
 
@@ -175,13 +163,15 @@ async def test_a_refresh_meeting_a_revocation_in_progress_waits_for_it_and_fails
     client: httpx.AsyncClient,
     new_account: NewAccount,
     database: asyncpg.Connection,
-    observer: asyncpg.Connection,
+    database_stack: DatabaseStack,
 ) -> None:
     account = await new_account()
     revocation = await _revoke_all_logins_uncommitted(database, account.id)
 
     refresh = asyncio.create_task(_refresh(client, account.refresh_token))
-    assert await eventually(lambda: _waits_for_a_lock(observer), within_seconds=DEADLINE_SECONDS)
+    assert await eventually(
+        lambda: _waits_for_a_lock(database_stack), within_seconds=DEADLINE_SECONDS
+    )
     await revocation.commit()
     response = await asyncio.wait_for(refresh, timeout=DEADLINE_SECONDS)
 

@@ -46,6 +46,21 @@ async def truncate_schema(dsn: str, schema: str) -> None:
         await connection.close()
 
 
+async def sessions_waiting_for_locks(stack: DatabaseStack, service: str) -> int:
+    """How many of the service's sessions wait for a lock now, to step into the middle of a
+    race without sleeping. Asked as the service's own role: only it sees its sessions' waits
+    in pg_stat_activity."""
+    connection = await asyncpg.connect(stack.pooled_dsn(service))
+    try:
+        waiting = await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+    finally:
+        await connection.close()
+    return int(waiting)
+
+
 @asynccontextmanager
 async def serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to the app in-process, with its lifespan running."""
