@@ -15,7 +15,7 @@ import httpx
 import pytest
 from conftest import stock_of
 
-from catalog.models import INT4_MAX
+from service_kit.numbers import INT4_MAX
 from service_kit.problems import PROBLEM_CONTENT_TYPE
 
 Json = dict[str, Any]

@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from catalog.pagination import InvalidCursor, PageCursors
 from catalog.settings import CatalogSettings
+from service_kit.pagination import InvalidCursor, PageCursors
 from service_kit.problems import PROBLEM_CONTENT_TYPE
 
 Json = dict[str, Any]

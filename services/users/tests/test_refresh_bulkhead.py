@@ -14,10 +14,10 @@ import httpx
 import pytest
 from conftest import API, DEADLINE_SECONDS, NewAccount, log_in
 
+from service_kit.bulkhead import Bulkhead
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import serve, truncate_schema
 from testing_kit.waiting import eventually
-from users.auth.bulkhead import Bulkhead
 from users.main import create_app
 from users.settings import UsersSettings
 

@@ -1,12 +1,13 @@
 """Builds a service's FastAPI app with the defaults every service shares."""
 
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
 
 from service_kit.auth import JwksSource, TokenVerifier, http_jwks_source
+from service_kit.background import PeriodicJob, run_periodically
 from service_kit.database import Database
 from service_kit.database_errors import install_database_error_handlers
 from service_kit.health import DependencyProbe, health_router
@@ -25,12 +26,20 @@ async def _no_extra_resources(_: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+def _bound(job: PeriodicJob, app: FastAPI) -> Callable[[], Awaitable[object]]:
+    async def run() -> object:
+        return await job.run(app.state)
+
+    return run
+
+
 def create_service_app(
     *,
     name: str,
     settings: ServiceSettings,
     api_prefix: str,
     lifespan: ServiceLifespan = _no_extra_resources,
+    jobs: Sequence[PeriodicJob] = (),
     dependency_probes: Mapping[str, DependencyProbe] | None = None,
     jwks_source: JwksSource | None = None,
 ) -> FastAPI:
@@ -44,6 +53,10 @@ def create_service_app(
 
     Access tokens are verified against `jwks_source`, by default the users service's JWKS
     over HTTP (the users service passes its own keys instead).
+
+    `lifespan` opens the service's own resources (a client for another service, say) and
+    puts them on `app.state`; the `jobs` run beside the endpoints once those are in place,
+    and stop before they close.
     """
     configure_logging(service=name, level=settings.log_level)
 
@@ -66,7 +79,15 @@ def create_service_app(
             max_age_seconds=settings.jwks_max_age_seconds,
         )
         try:
-            async with lifespan(app):
+            async with lifespan(app), AsyncExitStack() as running_jobs:
+                for job in jobs:
+                    await running_jobs.enter_async_context(
+                        run_periodically(
+                            name=job.name,
+                            interval_seconds=job.interval_seconds,
+                            job=_bound(job, app),
+                        )
+                    )
                 # Warm the key cache; if users is down now, the first token will try again.
                 await app.state.token_verifier.refresh_keys()
                 yield

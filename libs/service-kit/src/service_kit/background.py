@@ -11,6 +11,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import Counter
 
@@ -19,6 +21,19 @@ logger = logging.getLogger(__name__)
 JOB_FAILURES = Counter(
     "background_job_failures_total", "Rounds of a periodic job that failed", ["job"]
 )
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job `create_service_app(jobs=...)` runs every `interval_seconds` while the app runs.
+
+    `run` is given the app's state (its database, settings and the service's own resources),
+    once they are all in place.
+    """
+
+    name: str
+    interval_seconds: float
+    run: Callable[[Any], Awaitable[object]]
 
 
 async def _every(

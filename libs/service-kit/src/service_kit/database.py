@@ -1,12 +1,13 @@
 """Engine and per-request session, configured for PgBouncer in transaction pooling mode."""
 
+import enum
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, func, text
+from sqlalchemy import DateTime, Dialect, MetaData, String, TypeDecorator, func, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.pool import NullPool
 
+from service_kit.app_state import from_app_state
 from service_kit.settings import DatabaseSettings
 
 # Stable constraint names, so migrations can refer to them and autogenerate stays quiet.
@@ -111,12 +113,24 @@ class Database:
             )
         )
 
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction, for work outside a request (jobs, sagas, the CLI):
+        committed when the block ends, rolled back if it raises."""
+        async with self.sessionmaker() as session, session.begin():
+            yield session
+
     async def ping(self) -> None:
         async with self.read_sessionmaker() as session:
             await session.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# For endpoints that manage their own transactions (a saga step that must commit before the
+# request ends, Argon2 hashed with no connection held); the rest take SessionDep.
+DatabaseDep = Annotated[Database, Depends(from_app_state("database"))]
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -147,6 +161,32 @@ SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")
 # For an endpoint that reads in one statement and writes nothing: no transaction around it.
 # (Several statements would each see their own snapshot; those take SessionDep.)
 ReadSessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]
+
+
+EnumT = TypeVar("EnumT", bound=enum.StrEnum)
+
+
+class StringEnum(TypeDecorator[EnumT]):
+    """A `StrEnum` stored as its value in a varchar column: rows carry the enum member, and
+    the schema stays a plain string column (a CHECK constraint lists the values)."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum_type: type[EnumT], length: int) -> None:
+        super().__init__(length)
+        self.enum_type = enum_type
+
+    def process_bind_param(self, value: EnumT | str | None, dialect: Dialect) -> str | None:
+        # A member or its value; anything else is a bug, refused before it reaches SQL.
+        return None if value is None else self.enum_type(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> EnumT | None:
+        return None if value is None else self.enum_type(value)
+
+    @property
+    def python_type(self) -> type[EnumT]:
+        return self.enum_type
 
 
 class TimestampedMixin:

@@ -18,3 +18,6 @@ def _integral_number(value: object) -> object:
 
 
 JsonInteger = Annotated[int, BeforeValidator(_integral_number), Strict()]
+
+# The largest value of an `integer` column (int4): counters, quantities.
+INT4_MAX = 2**31 - 1

@@ -1,7 +1,6 @@
 from fastapi import FastAPI
 
 from catalog.categories.router import router as categories_router
-from catalog.pagination import PageCursors
 from catalog.products.router import router as products_router
 from catalog.reports.router import router as reports_router
 from catalog.reservations.expiry import reservation_expiry
@@ -10,6 +9,7 @@ from catalog.settings import API_PREFIX, CatalogSettings
 from catalog.stock.router import router as stock_router
 from service_kit.app import create_service_app
 from service_kit.auth import JwksSource
+from service_kit.pagination import PageCursors
 
 
 def create_app(

@@ -21,18 +21,18 @@ from catalog.categories.schemas import (
     CategoryOut,
     CategoryUpdate,
 )
-from catalog.pagination import (
-    DEFAULT_PAGE_SIZE,
-    CursorParam,
-    InvalidCursor,
-    Page,
-    PageCursorsDep,
-    PageSize,
-)
+from catalog.dependencies import PageCursorsDep
 from catalog.settings import API_PREFIX
 from service_kit.auth import RequireAdmin
 from service_kit.database import ReadSessionDep, SessionDep
 from service_kit.openapi import problem_responses
+from service_kit.pagination import (
+    DEFAULT_PAGE_SIZE,
+    CursorParam,
+    InvalidCursor,
+    KeysetPage,
+    PageSize,
+)
 from service_kit.text import StoredText
 
 router = APIRouter(prefix=API_PREFIX + "/categories", tags=["categories"])
@@ -57,7 +57,7 @@ register_url_convertor("category_ref", _CategoryRefSegment())
 
 @router.get(
     "",
-    response_model=Page[CategoryOut],
+    response_model=KeysetPage[CategoryOut],
     summary="Active categories, flat, by name",
     responses=problem_responses(InvalidCursor),
     dependencies=[PublicRead],
@@ -67,7 +67,7 @@ async def list_categories(
     cursors: PageCursorsDep,
     limit: PageSize = DEFAULT_PAGE_SIZE,
     cursor: CursorParam = None,
-) -> Page[CategoryOut]:
+) -> KeysetPage[CategoryOut]:
     return await service.list_categories(
         session=session, cursors=cursors, limit=limit, cursor=cursor
     )

@@ -27,16 +27,16 @@ from catalog.categories.schemas import (
     CategoryRef,
     CategoryUpdate,
 )
-from catalog.pagination import Page, PageCursors, cursor_str, cursor_uuid, query_digest
 from catalog.slugs import next_free_slug, parse_ref, slug_from_name
 from service_kit.database import violated_constraint
+from service_kit.pagination import KeysetPage, PageCursors, cursor_str, cursor_uuid, query_digest
 
 _LIST_DIGEST = query_digest(resource="categories")
 
 
 async def list_categories(
     *, session: AsyncSession, cursors: PageCursors, limit: int, cursor: str | None
-) -> Page[CategoryOut]:
+) -> KeysetPage[CategoryOut]:
     """Active categories, flat, by name."""
     after: tuple[str, uuid.UUID] | None = None
     if cursor is not None:
@@ -48,7 +48,7 @@ async def list_categories(
     if len(rows) > limit:
         last = rows[limit - 1]
         next_cursor = cursors.issue(digest=_LIST_DIGEST, key=[last.name, str(last.id)])
-    return Page(items=items, next_cursor=next_cursor)
+    return KeysetPage(items=items, next_cursor=next_cursor)
 
 
 async def category_tree(*, session: AsyncSession) -> list[CategoryNode]:

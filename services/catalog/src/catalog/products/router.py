@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from catalog.caching import PublicRead
-from catalog.pagination import InvalidCursor, Page, PageCursorsDep
+from catalog.dependencies import PageCursorsDep
 from catalog.products import service
 from catalog.products.errors import (
     CategoryUnavailable,
@@ -18,6 +18,7 @@ from catalog.settings import API_PREFIX
 from service_kit.auth import RequireAdmin
 from service_kit.database import ReadSessionDep, SessionDep
 from service_kit.openapi import problem_responses
+from service_kit.pagination import InvalidCursor, KeysetPage
 from service_kit.text import StoredText
 
 router = APIRouter(prefix=API_PREFIX + "/products", tags=["products"])
@@ -32,14 +33,14 @@ ProductIdPath = Annotated[uuid.UUID, Path(alias="ref", description="The product'
 
 @router.get(
     "",
-    response_model=Page[ProductOut],
+    response_model=KeysetPage[ProductOut],
     summary="Active products: filter, search, sort, page by cursor",
     responses=problem_responses(InvalidProductQuery, InvalidCursor),
     dependencies=[PublicRead],
 )
 async def list_products(
     session: ReadSessionDep, cursors: PageCursorsDep, query: Annotated[ProductQuery, Query()]
-) -> Page[ProductOut]:
+) -> KeysetPage[ProductOut]:
     return await service.list_products(session=session, cursors=cursors, query=query)
 
 

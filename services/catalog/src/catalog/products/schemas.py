@@ -16,10 +16,10 @@ from pydantic.json_schema import SkipJsonSchema
 
 from catalog.categories.schemas import CategoryRef, Description
 from catalog.money import Price, PriceBound
-from catalog.pagination import MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from catalog.slugs import check_slug, slug_pattern
 from service_kit.money import Money
 from service_kit.numbers import JsonInteger
+from service_kit.pagination import MAX_CURSOR_LENGTH, MAX_PAGE_SIZE
 from service_kit.text import StoredText
 
 NAME_MAX_LENGTH = 200

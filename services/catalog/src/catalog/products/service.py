@@ -14,16 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalog.categories.models import Category
 from catalog.categories.repository import CategoryRepository
 from catalog.money import PRICE_DIGITS, PRICE_PLACES
-from catalog.pagination import (
-    Page,
-    PageCursors,
-    cursor_datetime,
-    cursor_decimal,
-    cursor_float,
-    cursor_str,
-    cursor_uuid,
-    query_digest,
-)
 from catalog.products.errors import (
     CategoryUnavailable,
     InvalidProductQuery,
@@ -46,11 +36,21 @@ from catalog.slugs import next_free_slug, parse_ref, slug_from_name
 from catalog.stock.models import StockMovementKind
 from catalog.stock.repository import StockRepository
 from service_kit.database import violated_constraint
+from service_kit.pagination import (
+    KeysetPage,
+    PageCursors,
+    cursor_datetime,
+    cursor_decimal,
+    cursor_float,
+    cursor_str,
+    cursor_uuid,
+    query_digest,
+)
 
 
 async def list_products(
     *, session: AsyncSession, cursors: PageCursors, query: ProductQuery
-) -> Page[ProductOut]:
+) -> KeysetPage[ProductOut]:
     """Active products matching the filters, one keyset page in one SQL query."""
     sort = query.effective_sort
     if sort is ProductSort.RELEVANCE and not query.q:
@@ -90,7 +90,7 @@ async def list_products(
         next_cursor = cursors.issue(
             digest=digest, key=[_sort_key_to_cursor(last.sort_key), str(last.product["id"])]
         )
-    return Page(items=items, next_cursor=next_cursor)
+    return KeysetPage(items=items, next_cursor=next_cursor)
 
 
 async def get_product(*, session: AsyncSession, ref: str) -> ProductOut:

@@ -2,27 +2,27 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from catalog.pagination import (
-    DEFAULT_PAGE_SIZE,
-    CursorParam,
-    InvalidCursor,
-    Page,
-    PageCursorsDep,
-    PageSize,
-)
+from catalog.dependencies import PageCursorsDep
 from catalog.reports import service
 from catalog.reports.schemas import CategoryStats, LowStockProduct
 from catalog.settings import API_PREFIX
 from service_kit.auth import RequireAdmin
 from service_kit.database import SessionDep
 from service_kit.openapi import problem_responses
+from service_kit.pagination import (
+    DEFAULT_PAGE_SIZE,
+    CursorParam,
+    InvalidCursor,
+    KeysetPage,
+    PageSize,
+)
 
 router = APIRouter(prefix=API_PREFIX + "/reports", tags=["reports"])
 
 
 @router.get(
     "/low-stock",
-    response_model=Page[LowStockProduct],
+    response_model=KeysetPage[LowStockProduct],
     summary="Active products with few units available, scarcest first (admin)",
     responses=problem_responses(InvalidCursor),
 )
@@ -35,7 +35,7 @@ async def low_stock(
     ] = 5,
     limit: PageSize = DEFAULT_PAGE_SIZE,
     cursor: CursorParam = None,
-) -> Page[LowStockProduct]:
+) -> KeysetPage[LowStockProduct]:
     return await service.low_stock(
         session=session, cursors=cursors, threshold=threshold, limit=limit, cursor=cursor
     )

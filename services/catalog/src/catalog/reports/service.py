@@ -2,9 +2,9 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.pagination import Page, PageCursors, cursor_int, cursor_uuid, query_digest
 from catalog.reports.repository import ReportRepository
 from catalog.reports.schemas import CategoryStats, LowStockProduct
+from service_kit.pagination import KeysetPage, PageCursors, cursor_int, cursor_uuid, query_digest
 
 
 async def low_stock(
@@ -14,7 +14,7 @@ async def low_stock(
     threshold: int,
     limit: int,
     cursor: str | None,
-) -> Page[LowStockProduct]:
+) -> KeysetPage[LowStockProduct]:
     digest = query_digest(report="low-stock", threshold=threshold)
     after = None
     if cursor is not None:
@@ -39,7 +39,7 @@ async def low_stock(
     if len(rows) > limit:
         last = items[-1]
         next_cursor = cursors.issue(digest=digest, key=[last.available, str(last.product_id)])
-    return Page(items=items, next_cursor=next_cursor)
+    return KeysetPage(items=items, next_cursor=next_cursor)
 
 
 async def category_stats(*, session: AsyncSession) -> list[CategoryStats]:

@@ -17,8 +17,8 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.models import INT4_MAX
 from catalog.stock.models import StockMovement, StockMovementKind
+from service_kit.numbers import INT4_MAX
 
 # A product's three counters are `integer` columns and together hold all its units, so their
 # sum may not pass what one of them can hold: then no move between them can overflow either.

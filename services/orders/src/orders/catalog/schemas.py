@@ -11,8 +11,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from orders.timestamps import Instant
 from service_kit.text import StoredText
+from service_kit.timestamps import Instant
 
 
 class ReservationStatus(enum.StrEnum):

@@ -35,10 +35,10 @@ from orders.ordering.schemas import (
     VisibleStatus,
 )
 from orders.settings import API_PREFIX
-from orders.timestamps import Instant
 from service_kit.auth import CurrentUser, Principal, RequireAdmin
 from service_kit.database import SessionDep
 from service_kit.openapi import problem_responses
+from service_kit.timestamps import Instant
 
 router = APIRouter(prefix=API_PREFIX + "/orders", tags=["orders"])
 admin_router = APIRouter(prefix=API_PREFIX + "/admin", tags=["orders: admin"])

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from service_kit.bulkhead import Bulkhead
 from service_kit.database import Database
-from users.auth.bulkhead import Bulkhead
 from users.auth.errors import RefreshBusy
 from users.auth.keys import KeyRing, load_key_ring
 from users.auth.passwords import PasswordHasher
@@ -33,7 +33,7 @@ class Credentials:
     key_ring: KeyRing
     token_issuer: TokenIssuer
     password_hasher: PasswordHasher
-    # Turns at the database for refreshes and logouts (users.auth.bulkhead).
+    # Turns at the database for refreshes and logouts (service_kit.bulkhead).
     refresh_turns: Bulkhead
 
     @classmethod

@@ -62,7 +62,7 @@ class WeakPassword(UnprocessableContent):
 
 
 class ServiceBusy(ServiceUnavailable):
-    """A bulkhead's queue is full (users.auth.bulkhead): the client tries again shortly."""
+    """A bulkhead's queue is full (service_kit.bulkhead): the client tries again shortly."""
 
     retry_after_seconds = 1
 

@@ -17,7 +17,7 @@ import anyio
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
-from users.auth.bulkhead import Bulkhead
+from service_kit.bulkhead import Bulkhead
 from users.auth.errors import PasswordHashingBusy
 
 _Result = TypeVar("_Result")

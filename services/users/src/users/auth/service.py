@@ -14,7 +14,7 @@ Two rules keep these paths from taking the service down under a flood:
   token, a login with a wrong password) costs autocommit statements only: in transaction
   pooling such a statement holds a server connection only while Postgres runs it, a
   transaction holds one for all of its round trips to this process. And refreshes and
-  logouts take turns at the database (REFRESH_CONCURRENCY, users.auth.bulkhead), so a flood
+  logouts take turns at the database (REFRESH_CONCURRENCY, service_kit.bulkhead), so a flood
   of them leaves room for everything else.
 
 Revocation: every event that ends all of an account's logins (password change,
@@ -31,11 +31,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from service_kit.bulkhead import Bulkhead
 from service_kit.database import Database
 from users.accounts.errors import AccountInactive
 from users.accounts.models import User
 from users.accounts.repository import UserRepository
-from users.auth.bulkhead import Bulkhead
 from users.auth.errors import (
     CredentialsChanged,
     InvalidCredentials,

@@ -1,11 +1,15 @@
-"""Keyset pagination: signed, opaque cursors and bounded pages.
+"""The two page shapes every list answers with: offset pages and keyset pages.
 
-A cursor carries the sort key of the last row of a page and a digest of the query it belongs
+An offset page (`OffsetPage`) is for lists an admin pages through by number, where a total
+is wanted and the list is small enough to count: `Repository.paginate` fills it.
+
+A keyset page (`KeysetPage`) is for public lists that may be long and change while read. Its
+cursor carries the sort key of the last row of a page and a digest of the query it belongs
 to; the next page continues strictly after that row in a total order (the id breaks ties), so
 no row is skipped or repeated while rows are added, and deep pages cost what the first one does.
 
 Cursors are signed with HMAC-SHA256 under CURSOR_SIGNING_KEY (a key of this deployment): a
-client can hand back only a cursor this catalog issued, unchanged. The values read back are
+client can hand back only a cursor this service issued, unchanged. The values read back are
 still range-checked before they reach a statement (`cursor_*`), so that even a cursor signed
 by mistake or with a leaked key cannot carry a value Postgres would refuse.
 HMAC from the standard library, not a token library: the whole scheme is one `hmac.new` and
@@ -20,23 +24,29 @@ import json
 import math
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Generic, NoReturn, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Query
 from pydantic import BaseModel, Field
 
-from catalog.models import INT4_MAX
+from service_kit.numbers import INT4_MAX
 from service_kit.problems import BadRequest
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# Deeper than any admin pages by hand; past it a keyset page is the tool.
+MAX_OFFSET = 1_000_000
 # Room for the longest sort key we issue: a product name of 200 four-byte characters.
 MAX_CURSOR_LENGTH = 2048
 
 PageSize = Annotated[
     int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page (1..100, default 20)")
+]
+PageOffset = Annotated[
+    int, Query(ge=0, le=MAX_OFFSET, description="Items to skip (0..1000000, default 0)")
 ]
 CursorParam = Annotated[
     str | None,
@@ -58,9 +68,38 @@ class InvalidCursor(BadRequest):
 
 
 ItemT = TypeVar("ItemT")
+RowT = TypeVar("RowT")
 
 
-class Page(BaseModel, Generic[ItemT]):
+class OffsetPage(BaseModel, Generic[ItemT]):
+    """One page of a counted list: `items` from `offset` on, of `total` in all."""
+
+    items: list[ItemT]
+    total: int
+    limit: int
+    offset: int
+
+
+class PageOfRows(Generic[RowT]):
+    """What a repository reads for an `OffsetPage`: the rows, not yet serialized.
+
+    A plain class, not a dataclass: FastAPI turns a returned dataclass into a dict with
+    `dataclasses.asdict`, which would deep-copy the ORM rows; this one it validates by
+    attribute against the route's `response_model=OffsetPage[...]`.
+    """
+
+    __slots__ = ("items", "limit", "offset", "total")
+
+    def __init__(self, *, items: Sequence[RowT], total: int, limit: int, offset: int) -> None:
+        self.items = items
+        self.total = total
+        self.limit = limit
+        self.offset = offset
+
+
+class KeysetPage(BaseModel, Generic[ItemT]):
+    """One page of a keyset-paged list; `next_cursor` continues it."""
+
     items: list[ItemT]
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null on the last page"
@@ -118,14 +157,6 @@ class PageCursors:
 
     def _signature(self, body: str) -> str:
         return _encode(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
-
-
-def _page_cursors(request: Request) -> PageCursors:
-    cursors: PageCursors = request.app.state.page_cursors
-    return cursors
-
-
-PageCursorsDep = Annotated[PageCursors, Depends(_page_cursors)]
 
 
 def _encode(data: bytes) -> str:
