@@ -92,9 +92,12 @@ soak: uv images
 		--minutes "$(SOAK_MINUTES)"
 	@echo "The benchmark stack is still up; 'make down' removes it."
 
+# Every tracked shell script: the *.sh files and any file whose first line is a sh or bash shebang.
 lint: uv
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	git ls-files -z | xargs -0 awk 'FNR == 1 && (FILENAME ~ /\.sh$$/ || /^#!.*[\/ ](ba)?sh$$/) \
+		{ print FILENAME } { nextfile }' | xargs $(UV) run shellcheck
 
 typecheck: uv
 	$(UV) run mypy -p service_kit -p testing_kit -p users -p catalog -p orders
