@@ -45,7 +45,7 @@ base-images: docker
 		timeout 20 docker pull -q $(firstword $(OFFICIAL_BASE_IMAGES)) >/dev/null 2>&1; then \
 		echo "# the official base images: docker-compose.yml's defaults" > .images.env; \
 	else \
-		echo "no container registry answers: base images built from Debian packages" >&2; \
+		echo "no container registry answers: base images built from Debian packages (deploy/offline/)" >&2; \
 		deploy/offline/base-images.sh > .images.env; \
 	fi
 
