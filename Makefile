@@ -14,10 +14,10 @@ export TESTCONTAINERS_HOST_OVERRIDE ?= localhost
 # Evaluated when used, after ensure-docker may have installed a compose.
 COMPOSE = $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 UV = $(shell command -v uv || echo "python3 -m uv")
-# The base images chosen by select-images.sh (official ones, or local Debian builds).
+# The base images `make base-images` picked (.images.env), for anything that builds.
 WITH_IMAGES = set -a && . ./.images.env && set +a &&
 
-.PHONY: help up down logs seed admin bench soak test lint typecheck unit e2e images docker uv
+.PHONY: help up down logs seed admin bench soak test lint typecheck unit e2e images base-images docker uv
 
 help:
 	@echo "make up     build and start the whole shop, wait until healthy, print the URLs"
@@ -32,15 +32,28 @@ help:
 	@echo "make soak   the same stack under steady mixed load for SOAK_MINUTES (10), then a burst of"
 	@echo "            1,000 clients; writes bench/results/soak.md and .png"
 
+# A Docker engine and a compose; on a bare Debian machine with root (CI's), installed and started.
 docker:
-	@deploy/scripts/ensure-docker.sh
-	@deploy/scripts/select-images.sh
+	@deploy/host/ensure-docker.sh
+
+# The base images: the official ones (docker-compose.yml's defaults) when they are here or can
+# be pulled; where no registry answers, stand-ins built once from Debian packages and reused
+# (deploy/offline/README.md).
+OFFICIAL_BASE_IMAGES = python:3.13-slim-trixie postgres:17-trixie nginx:stable-trixie debian:trixie-slim
+base-images: docker
+	@if docker image inspect $(OFFICIAL_BASE_IMAGES) >/dev/null 2>&1 || \
+		timeout 20 docker pull -q $(firstword $(OFFICIAL_BASE_IMAGES)) >/dev/null 2>&1; then \
+		echo "# the official base images: docker-compose.yml's defaults" > .images.env; \
+	else \
+		echo "no container registry answers: base images built from Debian packages (deploy/offline/)" >&2; \
+		deploy/offline/base-images.sh > .images.env; \
+	fi
 
 uv:
 	@command -v uv >/dev/null || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --all-packages --frozen --quiet
 
-images: docker
+images: base-images
 	@$(WITH_IMAGES) $(COMPOSE) build --quiet 2>/dev/null || $(WITH_IMAGES) $(COMPOSE) build
 
 # In development (compose's default) the demo catalog is loaded too; never anywhere else.
@@ -49,21 +62,22 @@ up: images
 	@deploy/scripts/wait-for-gateway.sh "http://localhost:$(GATEWAY_PORT)"
 	@if [ "$${ENVIRONMENT:-development}" = development ]; then $(MAKE) --no-print-directory seed; fi
 
+# Only docker: neither picks nor builds an image.
 down: docker
-	@$(WITH_IMAGES) $(COMPOSE) down --volumes --remove-orphans
+	@$(COMPOSE) down --volumes --remove-orphans
 
 logs: docker
-	@$(WITH_IMAGES) $(COMPOSE) logs -f
+	@$(COMPOSE) logs -f
 
 # The demo catalog (docs/catalog.md) into the running shop: adds what is missing, changes nothing.
-seed: docker
+seed: base-images
 	@$(WITH_IMAGES) $(COMPOSE) run --rm seed-catalog
 
 # The first admin (docs/auth.md). The password travels in the environment, never in argv.
 admin: docker
 	@if [ -z "$${ADMIN_EMAIL:-}" ] || [ -z "$${ADMIN_USERNAME:-}" ] || [ -z "$${ADMIN_PASSWORD:-}" ]; then \
 		echo "usage: ADMIN_EMAIL=... ADMIN_USERNAME=... ADMIN_PASSWORD=... make admin" >&2; exit 2; fi
-	@$(WITH_IMAGES) $(COMPOSE) exec -T -e ADMIN_PASSWORD users \
+	@$(COMPOSE) exec -T -e ADMIN_PASSWORD users \
 		python -m users.cli create-admin --email "$$ADMIN_EMAIL" --username "$$ADMIN_USERNAME"
 
 # Benchmarks (bench/README.md, docs/benchmarks.md): the same stack with bench/compose.bench.yml
@@ -74,7 +88,7 @@ BENCH_ARGS ?=
 SOAK_MINUTES ?= 10
 # A token minted when a bench or soak starts must outlive it (the default lifetime is 15 min).
 bench soak: export ACCESS_TOKEN_TTL_SECONDS ?= 7200
-BENCH_UP = command -v wrk >/dev/null || deploy/scripts/ensure-wrk.sh; \
+BENCH_UP = command -v wrk >/dev/null || deploy/host/ensure-wrk.sh; \
 	$(WITH_IMAGES) $(BENCH_COMPOSE) build --quiet baseline; \
 	$(WITH_IMAGES) $(BENCH_COMPOSE) up -d --remove-orphans; \
 	deploy/scripts/wait-for-gateway.sh "http://localhost:$(GATEWAY_PORT)" >/dev/null
@@ -92,9 +106,12 @@ soak: uv images
 		--minutes "$(SOAK_MINUTES)"
 	@echo "The benchmark stack is still up; 'make down' removes it."
 
+# Every tracked shell script: the *.sh files and any file whose first line is a sh or bash shebang.
 lint: uv
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	git ls-files -z | xargs -0 awk 'FNR == 1 && (FILENAME ~ /\.sh$$/ || /^#!.*[\/ ](ba)?sh$$/) \
+		{ print FILENAME } { nextfile }' | xargs $(UV) run shellcheck
 
 typecheck: uv
 	$(UV) run mypy -p service_kit -p testing_kit -p users -p catalog -p orders

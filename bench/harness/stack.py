@@ -117,7 +117,7 @@ class Compose:
 
 
 def _images_env() -> dict[str, str]:
-    """The base images select-images.sh chose (.images.env), as the Makefile passes them."""
+    """The base images `make base-images` picked (.images.env), as the Makefile passes them."""
     path = REPO / ".images.env"
     if not path.exists():
         return {}

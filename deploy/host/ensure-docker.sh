@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ensure-docker.sh - make sure a working Docker engine and a compose tool exist.
-#
-#   deploy/scripts/ensure-docker.sh
+# Setting up the machine, not building the shop: make runs it first, so that CI's fresh
+# Debian machine (and a developer's of the same kind) needs nothing installed by hand.
 #
 # * If `docker info` answers and a compose (`docker compose` v2 or
 #   `docker-compose` v1) is available: exit 0 immediately (idempotent, fast).

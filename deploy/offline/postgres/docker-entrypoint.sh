@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
 # docker-entrypoint.sh for shop-local/postgres:17-trixie.
 #
-# Same interface as the official postgres image's entrypoint:
+# The part of the official postgres image's entrypoint interface the shop uses:
 #   POSTGRES_USER      superuser name (default: postgres)
-#   POSTGRES_PASSWORD  superuser password; required unless
-#                      POSTGRES_HOST_AUTH_METHOD=trust
+#   POSTGRES_PASSWORD  superuser password (required; TCP logins use scram-sha-256)
 #   POSTGRES_DB        database created on first init (default: $POSTGRES_USER)
-#   POSTGRES_HOST_AUTH_METHOD  auth for TCP connections (default scram-sha-256)
-#   POSTGRES_INITDB_ARGS       extra initdb arguments
 #   PGDATA             data directory (default /var/lib/postgresql/data)
 #   *_FILE             POSTGRES_PASSWORD_FILE etc. read the value from a file
+# POSTGRES_HOST_AUTH_METHOD and POSTGRES_INITDB_ARGS are refused rather than ignored.
 # On first start (empty data dir): initdb, then a temporary server listening
 # only on the unix socket runs /docker-entrypoint-initdb.d/*.sh (executed if
 # executable, sourced otherwise), *.sql and *.sql.gz in name order, as
@@ -58,8 +56,9 @@ fi
 file_env POSTGRES_PASSWORD
 file_env POSTGRES_USER postgres
 file_env POSTGRES_DB "$POSTGRES_USER"
-file_env POSTGRES_INITDB_ARGS
-export POSTGRES_HOST_AUTH_METHOD="${POSTGRES_HOST_AUTH_METHOD:-}"
+for unsupported in POSTGRES_HOST_AUTH_METHOD POSTGRES_INITDB_ARGS; do
+    [ -z "${!unsupported:-}" ] || die "$unsupported is not supported by this stand-in"
+done
 export PGDATA="${PGDATA:-/var/lib/postgresql/data}"
 
 # --- as root: fix ownership, then re-run this script as postgres ----------
@@ -75,12 +74,8 @@ fi
 
 # --- as postgres -----------------------------------------------------------
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
-    if [ -z "$POSTGRES_PASSWORD" ] && [ "$POSTGRES_HOST_AUTH_METHOD" != trust ]; then
-        die "database is uninitialized and no superuser password is set.
-       Set POSTGRES_PASSWORD (or POSTGRES_PASSWORD_FILE) to a non-empty value, or
-       POSTGRES_HOST_AUTH_METHOD=trust to allow all connections without a password
-       (NOT recommended)."
-    fi
+    [ -n "$POSTGRES_PASSWORD" ] || die "database is uninitialized and no superuser password is set:
+       set POSTGRES_PASSWORD (or POSTGRES_PASSWORD_FILE) to a non-empty value."
     mkdir -p "$PGDATA" 2>/dev/null || true
     [ -w "$PGDATA" ] || die "data directory $PGDATA is not writable by $(id -un) (uid $(id -u))"
     chmod 00700 "$PGDATA" 2>/dev/null || true
@@ -88,7 +83,6 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
         die "$PGDATA is not empty but contains no PG_VERSION; refusing to initialise it"
     fi
 
-    host_auth="${POSTGRES_HOST_AUTH_METHOD:-scram-sha-256}"
     temp_server_running=0
     init_failed() {
         local rc=$?
@@ -103,15 +97,9 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     trap init_failed EXIT
 
     log "initialising database cluster in $PGDATA (superuser $POSTGRES_USER)"
-    # shellcheck disable=SC2034  # used inside eval below
-    initdb_args=(--username="$POSTGRES_USER" --auth-local=trust --auth-host="$host_auth")
-    # POSTGRES_INITDB_ARGS is a shell-word string, like in the official image.
     # The password goes through a pipe (never a file, never argv).
-    if [ -n "$POSTGRES_PASSWORD" ]; then
-        eval 'initdb "${initdb_args[@]}" --pwfile=<(printf "%s\n" "$POSTGRES_PASSWORD") '"$POSTGRES_INITDB_ARGS" >&2
-    else
-        eval 'initdb "${initdb_args[@]}" '"$POSTGRES_INITDB_ARGS" >&2
-    fi
+    initdb --username="$POSTGRES_USER" --auth-local=trust --auth-host=scram-sha-256 \
+        --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") >&2
 
     {
         echo
@@ -121,11 +109,8 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     {
         echo
         echo "# added by docker-entrypoint.sh: any host, password auth"
-        echo "host all all all $host_auth"
+        echo "host all all all scram-sha-256"
     } >>"$PGDATA/pg_hba.conf"
-    if [ "$host_auth" = trust ]; then
-        log "WARNING: POSTGRES_HOST_AUTH_METHOD=trust - every TCP connection is accepted without a password"
-    fi
 
     # temporary server: unix socket only
     export PGUSER="${PGUSER:-$POSTGRES_USER}"
@@ -149,7 +134,7 @@ EOSQL
                     "$f"
                 else
                     log "sourcing $f"
-                    # shellcheck disable=SC1090
+                    # shellcheck disable=SC1090  # an init script: known only at run time
                     . "$f"
                 fi
                 ;;
