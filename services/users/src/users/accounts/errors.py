@@ -46,6 +46,7 @@ class WeakPassword(UnprocessableContent):
     title = "The password is too weak"
 
 
+# kit candidate: the problem every service_kit.bulkhead refuses with (a 503 with Retry-After).
 class ServiceBusy(ServiceUnavailable):
     """A bulkhead's queue is full (service_kit.bulkhead): the client tries again shortly."""
 
