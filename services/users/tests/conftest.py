@@ -1,5 +1,4 @@
 import asyncio
-import dataclasses
 import threading
 import uuid
 from collections import deque
@@ -21,8 +20,8 @@ from testing_kit.fixtures import migrate_to_head, serve, truncate_schema
 from testing_kit.statement_meter import StatementMeter
 from testing_kit.tokens import bearer
 from testing_kit.waiting import eventually
-from users.auth.keys import private_key_pem
-from users.auth.passwords import PasswordHasher
+from users.accounts.passwords import PasswordHasher
+from users.keys.key_ring import private_key_pem
 from users.main import create_app
 from users.settings import UsersSettings
 
@@ -171,7 +170,7 @@ def hold_hashes(app: FastAPI, settings: UsersSettings) -> HeldPasswordHasher:
         concurrency=settings.password_hash_concurrency,
         queue_limit=settings.password_hash_queue_limit,
     )
-    app.state.credentials = dataclasses.replace(app.state.credentials, password_hasher=held)
+    app.state.password_hasher = held
     return held
 
 

@@ -4,6 +4,7 @@ import uuid
 
 import asyncpg
 import httpx
+import jwt
 import pytest
 from conftest import API, NewAccount, RegisteredAccount, log_in
 
@@ -162,6 +163,16 @@ async def test_an_unknown_account_is_a_404(
     assert response.json()["code"] == "account-not-found"
 
 
+async def test_the_404_names_the_id_asked_for(
+    client: httpx.AsyncClient, admin: RegisteredAccount
+) -> None:
+    unknown = uuid.uuid4()
+
+    response = await client.get(f"{ADMIN}/{unknown}", headers=admin.headers)
+
+    assert str(unknown) in response.json()["detail"]
+
+
 async def test_a_malformed_account_id_is_a_422(
     client: httpx.AsyncClient, admin: RegisteredAccount
 ) -> None:
@@ -248,6 +259,24 @@ async def test_role_change_reaches_the_next_token(
         ADMIN, headers={"Authorization": f"Bearer {promoted['access_token']}"}
     )
     assert listing.status_code == 200
+
+
+async def test_a_role_is_stored_and_signed_as_its_name(
+    client: httpx.AsyncClient,
+    admin: RegisteredAccount,
+    new_account: NewAccount,
+    database: asyncpg.Connection,
+) -> None:
+    customer = await new_account()
+
+    await client.put(f"{ADMIN}/{customer.id}/role", headers=admin.headers, json={"role": "admin"})
+
+    stored = await database.fetchval("SELECT role FROM users.users WHERE id = $1", customer.id)
+    assert stored == "admin"
+    promoted = (await log_in(client, customer.username, customer.password)).json()
+    assert jwt.decode(promoted["access_token"], options={"verify_signature": False})["role"] == (
+        "admin"
+    )
 
 
 async def test_an_admin_cannot_remove_their_own_admin_role(

@@ -9,7 +9,7 @@ import sys
 import httpx
 from conftest import API, CHEAP_HASHING, SERVICE_DIR, STRONG_PASSWORD, NewAccount, log_in
 
-from users.auth.passwords import password_policy_violations
+from users.accounts.passwords import password_policy_violations
 from users.settings import UsersSettings
 
 REPOSITORY = SERVICE_DIR.parents[1]

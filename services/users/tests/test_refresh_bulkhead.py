@@ -39,7 +39,7 @@ async def one_at_a_time(
         settings.model_copy(update={"refresh_concurrency": 1, "refresh_queue_limit": 1})
     )
     async with serve(app) as client:
-        yield OneAtATime(client=client, turns=app.state.credentials.refresh_turns)
+        yield OneAtATime(client=client, turns=app.state.refresh_turns)
     await truncate_schema(database_stack.direct_dsn("users"), "users")
 
 

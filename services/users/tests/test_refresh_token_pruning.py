@@ -10,7 +10,7 @@ import pytest
 from conftest import API, NewAccount
 
 from service_kit.database import Database
-from users.auth.pruning import prune_refresh_tokens
+from users.auth.jobs import prune_refresh_tokens
 from users.settings import UsersSettings
 
 DAY = timedelta(days=1)

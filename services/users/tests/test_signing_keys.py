@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from testing_kit.fixtures import serve
 from testing_kit.tokens import bearer
-from users.auth.keys import (
+from users.keys.key_ring import (
     SigningKeyError,
     key_id,
     load_key_ring,

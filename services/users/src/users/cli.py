@@ -18,11 +18,12 @@ from pydantic import TypeAdapter, ValidationError
 from service_kit.database import Database
 from service_kit.problems import ProblemError
 from service_kit.text import StoredText
-from users.accounts import service as accounts_service
+from users.accounts.errors import WeakPassword
 from users.accounts.models import Role
+from users.accounts.passwords import PasswordHasher
 from users.accounts.schemas import Email, FullName, Username
-from users.auth.dependencies import password_hasher_from
-from users.auth.errors import WeakPassword
+from users.auth import service as auth_service
+from users.auth.schemas import Registration
 from users.settings import UsersSettings
 
 PASSWORD_VARIABLE = "ADMIN_PASSWORD"  # noqa: S105  (the name of a variable)
@@ -46,13 +47,15 @@ async def _create_admin(
 ) -> str:
     database = Database.from_settings(settings)
     try:
-        user = await accounts_service.register(
+        # Constructed from the values main() validated, not validated again: the password's
+        # length is the policy's to judge (register), which names ADMIN_PASSWORD in its answer.
+        registration = Registration.model_construct(
+            email=email, username=username, password=password, full_name=full_name
+        )
+        user = await auth_service.register(
             database=database,
-            password_hasher=password_hasher_from(settings),
-            email=email,
-            username=username,
-            password=password,
-            full_name=full_name,
+            password_hasher=PasswordHasher.from_settings(settings),
+            registration=registration,
             role=Role.ADMIN,
         )
         return str(user.id)

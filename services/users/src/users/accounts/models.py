@@ -4,7 +4,7 @@ import uuid
 from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, Text, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service_kit.database import TimestampedMixin
+from service_kit.database import StringEnum, TimestampedMixin
 from users.models import Base
 
 
@@ -24,7 +24,7 @@ class User(TimestampedMixin, Base):
     full_name: Mapped[str | None] = mapped_column(String(200))
     bio: Mapped[str | None] = mapped_column(Text)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), default=Role.CUSTOMER.value)
+    role: Mapped[Role] = mapped_column(StringEnum(Role, 20), default=Role.CUSTOMER)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Raised by everything that ends every login of the account (a password change, a
     # deactivation). A login records the value it was granted under; creating its family and

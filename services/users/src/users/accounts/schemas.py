@@ -3,20 +3,11 @@ from datetime import datetime
 from typing import Annotated
 
 import email_validator
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    EmailStr,
-    Field,
-    StringConstraints,
-    model_validator,
-)
-from pydantic.json_schema import SkipJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from service_kit.text import StoredText
 from users.accounts.models import Role
-from users.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from users.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
 def _lower(value: str) -> str:
@@ -59,35 +50,6 @@ NewPassword = Annotated[
 LOGIN_MAX_LENGTH = 320
 
 
-class Registration(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    email: Email
-    username: Username
-    password: NewPassword
-    full_name: FullName | None = None
-
-
-class ProfileUpdate(BaseModel):
-    """Only the fields sent change; `null` clears full_name or bio."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    full_name: FullName | None = None
-    bio: Bio | None = None
-    # Omitted is None; sent as null is refused below, so the documents do not offer null.
-    email: Email | SkipJsonSchema[None] = None
-
-    @model_validator(mode="after")
-    def _email_cannot_be_removed(self) -> "ProfileUpdate":
-        if "email" in self.model_fields_set and self.email is None:
-            raise ValueError("email cannot be removed, only changed")
-        return self
-
-    def changes(self) -> dict[str, str | None]:
-        return self.model_dump(include=self.model_fields_set)
-
-
 class Account(BaseModel):
     """An account as its owner and admins see it: never the password hash."""
 
@@ -102,16 +64,3 @@ class Account(BaseModel):
     is_active: bool
     created_at: datetime
     updated_at: datetime
-
-
-class AccountPage(BaseModel):
-    items: list[Account]
-    total: int
-    limit: int
-    offset: int
-
-
-class RoleChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    role: Role

@@ -4,9 +4,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, delete, exists, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from users.accounts.models import User
+from service_kit.repository import Repository
+from users.accounts.models import Role, User
 from users.auth.models import RefreshToken, RefreshTokenFamily
 from users.auth.tokens import NewRefreshToken
 
@@ -23,14 +23,15 @@ class PresentedRefreshToken:
     login_revoked_at: datetime | None
     login_credentials_version: int
     user_id: uuid.UUID
-    role: str
+    role: Role
     account_is_active: bool
     account_credentials_version: int
 
 
-class RefreshTokenRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+class RefreshTokenRepository(Repository[RefreshTokenFamily]):
+    """Logins (refresh token families) and their tokens: a family is the aggregate."""
+
+    model = RefreshTokenFamily
 
     async def start_login(
         self, *, user_id: uuid.UUID, credentials_version: int, first_token: NewRefreshToken
@@ -42,13 +43,12 @@ class RefreshTokenRepository:
             credentials_version=credentials_version,
             created_at=first_token.issued_at,
         )
-        self._session.add(family)
-        await self._session.flush()
+        await self.add(family)
         await self.add_token(family_id=family.id, token=first_token)
         return family.id
 
     async def add_token(self, *, family_id: uuid.UUID, token: NewRefreshToken) -> None:
-        self._session.add(
+        self.session.add(
             RefreshToken(
                 family_id=family_id,
                 token_hash=token.token_hash,
@@ -56,11 +56,11 @@ class RefreshTokenRepository:
                 expires_at=token.expires_at,
             )
         )
-        await self._session.flush()
+        await self.flush()
 
     async def family_of(self, *, token_hash: bytes) -> uuid.UUID | None:
         """The family of a token, if it exists: one indexed lookup, no lock."""
-        family_id: uuid.UUID | None = await self._session.scalar(
+        family_id: uuid.UUID | None = await self.session.scalar(
             select(RefreshToken.family_id).where(RefreshToken.token_hash == token_hash)
         )
         return family_id
@@ -75,7 +75,7 @@ class RefreshTokenRepository:
         token it issued too, or it committed first and this refresh reads it.
         """
         row = (
-            await self._session.execute(
+            await self.session.execute(
                 select(
                     RefreshToken.id,
                     RefreshToken.family_id,
@@ -102,7 +102,7 @@ class RefreshTokenRepository:
         return PresentedRefreshToken(*row)
 
     async def mark_used(self, token_id: uuid.UUID, *, now: datetime) -> None:
-        await self._session.execute(
+        await self.session.execute(
             update(RefreshToken)
             .where(RefreshToken.id == token_id)
             .values(used_at=now)
@@ -117,10 +117,10 @@ class RefreshTokenRepository:
             .values(revoked_at=now, revoked_reason=reason)
             .returning(RefreshTokenFamily.id)
         )
-        return (await self._session.scalar(statement)) is not None
+        return (await self.session.scalar(statement)) is not None
 
     async def revoke_all_families(self, user_id: uuid.UUID, *, reason: str, now: datetime) -> None:
-        await self._session.execute(
+        await self.session.execute(
             update(RefreshTokenFamily)
             .where(RefreshTokenFamily.user_id == user_id, RefreshTokenFamily.revoked_at.is_(None))
             .values(revoked_at=now, revoked_reason=reason)
@@ -131,10 +131,10 @@ class RefreshTokenRepository:
 
         A used token is kept until it expires: presenting it again is how reuse is detected.
         """
-        tokens = await self._session.execute(
+        tokens = await self.session.execute(
             delete(RefreshToken).where(RefreshToken.expires_at < cutoff)
         )
-        families = await self._session.execute(
+        families = await self.session.execute(
             delete(RefreshTokenFamily).where(
                 or_(
                     RefreshTokenFamily.revoked_at < cutoff,

@@ -3,14 +3,21 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from service_kit.text import StoredText
-from users.accounts.schemas import LOGIN_MAX_LENGTH, NewPassword
-from users.auth.passwords import MAX_PASSWORD_LENGTH
-from users.auth.tokens import TokenPair
+from users.accounts.schemas import LOGIN_MAX_LENGTH, Email, FullName, NewPassword, Username
 
 RefreshTokenValue = Annotated[StoredText, Field(min_length=1, max_length=200, repr=False)]
 # Longer than any password that can be set (a longer one is refused without hashing, with
 # the answer a wrong password gets), but bounded: past this it is no login attempt.
 LOGIN_PASSWORD_MAX_LENGTH = 1024
+
+
+class Registration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email
+    username: Username
+    password: NewPassword
+    full_name: FullName | None = None
 
 
 class LoginForm(BaseModel):
@@ -28,6 +35,7 @@ class LoginForm(BaseModel):
     ]
 
 
+# What a login's or refresh's TokenPair (users.auth.tokens) serializes as.
 class TokenResponse(BaseModel):
     """RFC 6749 section 5.1, plus the refresh token's own lifetime."""
 
@@ -37,39 +45,8 @@ class TokenResponse(BaseModel):
     refresh_token: str
     refresh_token_expires_in: int = Field(description="Seconds the refresh token stays valid")
 
-    @classmethod
-    def of(cls, pair: TokenPair) -> "TokenResponse":
-        return cls(
-            access_token=pair.access_token,
-            expires_in=pair.access_token_expires_in,
-            refresh_token=pair.refresh_token,
-            refresh_token_expires_in=pair.refresh_token_expires_in,
-        )
-
 
 class RefreshRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     refresh_token: RefreshTokenValue
-
-
-class PasswordChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    current_password: Annotated[
-        StoredText, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH, repr=False)
-    ]
-    new_password: NewPassword
-
-
-class JsonWebKey(BaseModel):
-    kty: Literal["OKP"]
-    crv: Literal["Ed25519"]
-    x: str
-    kid: str
-    alg: Literal["EdDSA"]
-    use: Literal["sig"]
-
-
-class JsonWebKeySet(BaseModel):
-    keys: list[JsonWebKey]

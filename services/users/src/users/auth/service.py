@@ -1,4 +1,4 @@
-"""Login, refresh, logout and password change: everything that proves or ends a login.
+"""Registration, login, refresh and logout: everything that proves or ends a login.
 
 Two rules keep these paths from taking the service down under a flood:
 
@@ -6,8 +6,8 @@ Two rules keep these paths from taking the service down under a flood:
   a quarter of a CPU-second on purpose, and a held connection is one of the few PgBouncer
   server connections for every request of the service. So the flows that check or set a
   password read (one autocommit statement), release the connection, hash, then write in one
-  short transaction. They own their transactions for that reason, instead of taking the
-  request's (SessionDep).
+  short transaction. They own their transactions for that reason (`database=`), instead of
+  taking the request's (SessionDep); so does the password change (users.me.service).
 - A request uses one connection at a time and at most one transaction: a request that
   waited for a second connection while holding the first could wait on itself once the
   pool is exhausted. What an outsider can send for free (a refresh or logout with a made-up
@@ -33,30 +33,82 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_kit.bulkhead import Bulkhead
 from service_kit.database import Database
-from users.accounts.errors import AccountInactive
-from users.accounts.models import User
+from users.accounts.models import Role, User
+from users.accounts.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, check_password_policy
 from users.accounts.repository import UserRepository
-from users.auth.errors import (
-    CredentialsChanged,
-    InvalidCredentials,
-    InvalidRefreshToken,
-    WeakPassword,
-    WrongCurrentPassword,
-)
-from users.auth.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, password_policy_violations
+from users.auth.errors import InvalidCredentials, InvalidRefreshToken, RefreshBusy
 from users.auth.repository import PresentedRefreshToken, RefreshTokenRepository
+from users.auth.schemas import LoginForm, RefreshRequest, Registration
 from users.auth.tokens import (
     TokenIssuer,
     TokenPair,
     could_be_issued_refresh_token,
     refresh_token_hash,
 )
+from users.settings import UsersSettings
 
 logger = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _invalid_credentials() -> InvalidCredentials:
+    # One answer, word for word, for an unknown login, a wrong password and a deactivated
+    # account: nothing tells which it was.
+    return InvalidCredentials("The username or email and password do not match an active account.")
+
+
+def _invalid_refresh_token() -> InvalidRefreshToken:
+    return InvalidRefreshToken("The refresh token is not valid; log in again.")
+
+
+def refresh_turns(settings: UsersSettings) -> Bulkhead:
+    """Turns at the database for refreshes and logouts (REFRESH_CONCURRENCY waiting at most
+    REFRESH_QUEUE_LIMIT): anyone can send these with a made-up token, so a flood of them is
+    bounded apart from everything else (docs/auth.md, "Floods")."""
+    return Bulkhead(
+        concurrency=settings.refresh_concurrency,
+        queue_limit=settings.refresh_queue_limit,
+        busy=lambda: RefreshBusy(
+            "The service is handling too many refreshes right now; try again in a moment."
+        ),
+    )
+
+
+async def register(
+    *,
+    database: Database,
+    password_hasher: PasswordHasher,
+    registration: Registration,
+    role: Role = Role.CUSTOMER,
+) -> User:
+    """A new active account (`registration.email` is normalized by its schema).
+
+    Its own statements, not the request's transaction: the Argon2 hash is computed between
+    the check (one autocommit read) and the insert, while no connection is held.
+    """
+    check_password_policy(
+        registration.password, username=registration.username, email=registration.email
+    )
+    # Checked first for a clear answer without paying for a hash; the unique indexes still
+    # decide when two registrations race (the repository turns that into the same 409).
+    async with database.read_sessionmaker() as session:
+        await UserRepository(session).ensure_available(
+            email=registration.email, username=registration.username
+        )
+    password_hash = await password_hasher.hash(registration.password)
+    user = User(
+        email=registration.email,
+        username=registration.username,
+        full_name=registration.full_name,
+        password_hash=password_hash,
+        role=role,
+        is_active=True,
+    )
+    async with database.transaction() as session:
+        return await UserRepository(session).add(user)
 
 
 async def _record_login(
@@ -83,7 +135,7 @@ async def _record_login(
         or account.credentials_version != verified.credentials_version
     ):
         # Deactivated, or its password changed, while this login's password was checked.
-        raise InvalidCredentials()
+        raise _invalid_credentials()
     refresh_token = token_issuer.refresh_token(now=now, login_started_at=now)
     await RefreshTokenRepository(session).start_login(
         user_id=account.id,
@@ -99,27 +151,26 @@ async def login(
     database: Database,
     password_hasher: PasswordHasher,
     token_issuer: TokenIssuer,
-    login: str,
-    password: str,
+    form: LoginForm,
 ) -> TokenPair:
     """A new token pair for a username or email and its password.
 
     Unknown login, wrong password and deactivated account raise the same error after the same
     work: one Argon2 verification each (against a decoy hash when there is no account).
     """
-    if len(password) > MAX_PASSWORD_LENGTH:
-        # No such password can exist; hashing megabytes of it would only cost us.
-        raise InvalidCredentials()
+    if len(form.password) > MAX_PASSWORD_LENGTH:
+        # No such password can exist; hashing a kilobyte of it would only cost us.
+        raise _invalid_credentials()
     async with database.read_sessionmaker() as session:
-        user = await UserRepository(session).find_by_login(login)
+        user = await UserRepository(session).find_by_login(form.username)
     # The connection is released: the hashing below holds none.
     if user is None:
-        await password_hasher.spend_verification_time(password)
-        raise InvalidCredentials()
-    matches, new_hash = await password_hasher.verify_and_update(password, user.password_hash)
+        await password_hasher.spend_verification_time(form.password)
+        raise _invalid_credentials()
+    matches, new_hash = await password_hasher.verify_and_update(form.password, user.password_hash)
     if not matches or not user.is_active:
-        raise InvalidCredentials()
-    async with database.sessionmaker.begin() as session:
+        raise _invalid_credentials()
+    async with database.transaction() as session:
         return await _record_login(
             session=session,
             token_issuer=token_issuer,
@@ -172,16 +223,16 @@ async def refresh(
     database: Database,
     refresh_turns: Bulkhead,
     token_issuer: TokenIssuer,
-    refresh_token: str,
+    presented: RefreshRequest,
 ) -> TokenPair:
     """Exchange a refresh token for a new pair; the presented one is used up.
 
     The new access token carries the account's current role, so a role change reaches the
     other services with the next refresh.
     """
-    if not could_be_issued_refresh_token(refresh_token):
-        raise InvalidRefreshToken()
-    token_hash = refresh_token_hash(refresh_token)
+    if not could_be_issued_refresh_token(presented.refresh_token):
+        raise _invalid_refresh_token()
+    token_hash = refresh_token_hash(presented.refresh_token)
     async with refresh_turns.turn():
         # Only a token we know opens a transaction. A made-up one costs one autocommit
         # statement, which holds a PgBouncer server connection only while Postgres runs it,
@@ -189,8 +240,8 @@ async def refresh(
         async with database.read_sessionmaker() as session:
             known = await RefreshTokenRepository(session).family_of(token_hash=token_hash)
         if known is None:
-            raise InvalidRefreshToken()
-        async with database.sessionmaker.begin() as session:
+            raise _invalid_refresh_token()
+        async with database.transaction() as session:
             pair = await _exchange(
                 tokens=RefreshTokenRepository(session),
                 token_issuer=token_issuer,
@@ -199,23 +250,23 @@ async def refresh(
             )
     # Raised after the commit: a revocation for reuse must stay although the answer is a 401.
     if pair is None:
-        raise InvalidRefreshToken()
+        raise _invalid_refresh_token()
     return pair
 
 
-async def logout(*, database: Database, refresh_turns: Bulkhead, refresh_token: str) -> None:
+async def logout(*, database: Database, refresh_turns: Bulkhead, presented: RefreshRequest) -> None:
     """End the login the refresh token belongs to. Unknown tokens are ignored (idempotent);
     like a refresh, one autocommit lookup is all they cost."""
-    if not could_be_issued_refresh_token(refresh_token):
+    if not could_be_issued_refresh_token(presented.refresh_token):
         return
     async with refresh_turns.turn():
         async with database.read_sessionmaker() as session:
             family_id = await RefreshTokenRepository(session).family_of(
-                token_hash=refresh_token_hash(refresh_token)
+                token_hash=refresh_token_hash(presented.refresh_token)
             )
         if family_id is None:
             return
-        async with database.sessionmaker.begin() as session:
+        async with database.transaction() as session:
             await RefreshTokenRepository(session).revoke_family(
                 family_id, reason="logout", now=_now()
             )
@@ -227,33 +278,3 @@ async def end_all_logins(*, session: AsyncSession, user_id: uuid.UUID, reason: s
     The caller raises the account's credentials version in the same transaction first.
     """
     await RefreshTokenRepository(session).revoke_all_families(user_id, reason=reason, now=_now())
-
-
-async def change_password(
-    *,
-    database: Database,
-    password_hasher: PasswordHasher,
-    user_id: uuid.UUID,
-    current_password: str,
-    new_password: str,
-) -> None:
-    """Set a new password (the current one proves it is the owner) and end every login."""
-    async with database.read_sessionmaker() as session:
-        user = await UserRepository(session).get(user_id)
-    if user is None or not user.is_active:
-        raise AccountInactive()
-    reasons = password_policy_violations(new_password, username=user.username, email=user.email)
-    if reasons:
-        raise WeakPassword(reasons)
-    matches, _ = await password_hasher.verify_and_update(current_password, user.password_hash)
-    if not matches:
-        raise WrongCurrentPassword()
-    new_hash = await password_hasher.hash(new_password)
-    async with database.sessionmaker.begin() as session:
-        changed = await UserRepository(session).set_password(
-            user.id, new_hash=new_hash, expected_credentials_version=user.credentials_version
-        )
-        if not changed:
-            # Deactivated, or its password changed by another request, while these hashes ran.
-            raise CredentialsChanged()
-        await end_all_logins(session=session, user_id=user.id, reason="password-changed")

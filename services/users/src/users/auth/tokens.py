@@ -9,7 +9,9 @@ from datetime import datetime, timedelta
 
 import jwt
 
-from users.auth.keys import KeyRing
+from users.accounts.models import Role
+from users.keys.key_ring import KeyRing
+from users.settings import UsersSettings
 
 SIGNING_ALGORITHM = "EdDSA"
 # secrets.token_urlsafe(32): 32 random bytes in unpadded base64url, always 43 characters.
@@ -19,8 +21,12 @@ _ISSUED_REFRESH_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
 @dataclass(frozen=True)
 class TokenPair:
+    """What a login or a refresh hands out, named as the token response names it (RFC 6749
+    section 5.1), so that it serializes as one (users.auth.schemas.TokenResponse)."""
+
     access_token: str
-    access_token_expires_in: int
+    # Of the access token, in seconds.
+    expires_in: int
     refresh_token: str
     refresh_token_expires_in: int
 
@@ -63,7 +69,20 @@ class TokenIssuer:
         self.refresh_token_ttl = refresh_token_ttl
         self.refresh_token_absolute_lifetime = refresh_token_absolute_lifetime
 
-    def access_token(self, *, user_id: uuid.UUID, role: str, now: datetime) -> str:
+    @classmethod
+    def from_settings(cls, settings: UsersSettings, *, key_ring: KeyRing) -> "TokenIssuer":
+        return cls(
+            key_ring=key_ring,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            access_token_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+            refresh_token_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
+            refresh_token_absolute_lifetime=timedelta(
+                seconds=settings.refresh_token_absolute_lifetime_seconds
+            ),
+        )
+
+    def access_token(self, *, user_id: uuid.UUID, role: Role, now: datetime) -> str:
         claims = {
             "sub": str(user_id),
             "role": role,
@@ -98,7 +117,7 @@ class TokenIssuer:
     def pair(self, *, access_token: str, refresh_token: NewRefreshToken) -> TokenPair:
         return TokenPair(
             access_token=access_token,
-            access_token_expires_in=int(self.access_token_ttl.total_seconds()),
+            expires_in=int(self.access_token_ttl.total_seconds()),
             refresh_token=refresh_token.token,
             refresh_token_expires_in=int(
                 (refresh_token.expires_at - refresh_token.issued_at).total_seconds()

@@ -5,14 +5,10 @@ rows twice (the second delete finds nothing), so no coordination is needed.
 """
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from fastapi import FastAPI
-
-from service_kit.app import ServiceLifespan
-from service_kit.background import run_periodically
+from service_kit.background import PeriodicJob
 from service_kit.database import Database
 from users.auth.repository import RefreshTokenRepository
 from users.settings import UsersSettings
@@ -22,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 async def prune_refresh_tokens(*, database: Database, retention: timedelta) -> int:
     """Delete what ended more than `retention` ago, in one short transaction; returns how many."""
-    async with database.sessionmaker() as session, session.begin():
+    async with database.transaction() as session:
         deleted = await RefreshTokenRepository(session).delete_stale(
             cutoff=datetime.now(UTC) - retention
         )
@@ -31,20 +27,16 @@ async def prune_refresh_tokens(*, database: Database, retention: timedelta) -> i
     return deleted
 
 
-def refresh_token_pruning(settings: UsersSettings) -> ServiceLifespan:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async def prune() -> int:
-            return await prune_refresh_tokens(
-                database=app.state.database,
-                retention=timedelta(seconds=settings.refresh_token_retention_seconds),
-            )
+def refresh_token_pruning(settings: UsersSettings) -> PeriodicJob:
+    """Every REFRESH_TOKEN_PRUNE_INTERVAL_SECONDS, delete what ended
+    REFRESH_TOKEN_RETENTION_SECONDS ago."""
+    retention = timedelta(seconds=settings.refresh_token_retention_seconds)
 
-        async with run_periodically(
-            name="refresh-token-pruning",
-            interval_seconds=settings.refresh_token_prune_interval_seconds,
-            job=prune,
-        ):
-            yield
+    async def prune(state: Any) -> int:
+        return await prune_refresh_tokens(database=state.database, retention=retention)
 
-    return lifespan
+    return PeriodicJob(
+        name="refresh-token-pruning",
+        interval_seconds=settings.refresh_token_prune_interval_seconds,
+        run=prune,
+    )

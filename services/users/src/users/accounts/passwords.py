@@ -18,7 +18,8 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from service_kit.bulkhead import Bulkhead
-from users.auth.errors import PasswordHashingBusy
+from users.accounts.errors import PasswordHashingBusy, WeakPassword
+from users.settings import UsersSettings
 
 _Result = TypeVar("_Result")
 
@@ -76,6 +77,19 @@ def password_policy_violations(password: str, *, username: str, email: str) -> l
     return reasons
 
 
+def check_password_policy(password: str, *, username: str, email: str) -> None:
+    """WeakPassword, listing the reasons, unless the policy accepts the new password."""
+    reasons = password_policy_violations(password, username=username, email=email)
+    if reasons:
+        raise WeakPassword("The password does not meet the password policy.", reasons=reasons)
+
+
+def _hashing_busy() -> PasswordHashingBusy:
+    return PasswordHashingBusy(
+        "The service is checking too many passwords right now; try again in a moment."
+    )
+
+
 class PasswordHasher:
     """Argon2id hashes, computed off the event loop, at most `concurrency` at a time and at
     most `queue_limit` more waiting for a turn."""
@@ -92,12 +106,20 @@ class PasswordHasher:
         self._hash = PasswordHash(
             (Argon2Hasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism),)
         )
-        self._turns = Bulkhead(
-            concurrency=concurrency, queue_limit=queue_limit, busy=PasswordHashingBusy
-        )
+        self._turns = Bulkhead(concurrency=concurrency, queue_limit=queue_limit, busy=_hashing_busy)
         # Verified against when a login names no account, so that answer takes as long as a
         # wrong password does (no account enumeration by timing).
         self._decoy_hash = self._hash.hash("decoy password that matches no account")
+
+    @classmethod
+    def from_settings(cls, settings: UsersSettings) -> "PasswordHasher":
+        return cls(
+            time_cost=settings.password_hash_time_cost,
+            memory_kib=settings.password_hash_memory_kib,
+            parallelism=settings.password_hash_parallelism,
+            concurrency=settings.password_hash_concurrency,
+            queue_limit=settings.password_hash_queue_limit,
+        )
 
     @property
     def pending(self) -> int:
