@@ -5,8 +5,8 @@ import asyncpg
 import httpx
 import pytest
 
-from probe_app import build_probe_app
 from service_kit.settings import ServiceSettings
+from service_kit_testing.probe_app import build_probe_app
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import serve
 

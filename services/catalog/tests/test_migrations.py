@@ -4,8 +4,8 @@ import asyncio
 
 import asyncpg
 from alembic import command
-from conftest import SERVICE_DIR
 
+from catalog_testing import SERVICE_DIR
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import alembic_config
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import asyncpg
 from alembic import command
-from conftest import SERVICE_DIR
 
+from orders_testing import SERVICE_DIR
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import alembic_config, truncate_schema
 

@@ -5,7 +5,9 @@ import uuid
 import asyncpg
 import httpx
 import pytest
-from conftest import API, NewAccount, RegisteredAccount, log_in
+
+from users_testing import API
+from users_testing.accounts import NewAccount, RegisteredAccount, log_in
 
 ADMIN = f"{API}/admin/users"
 

@@ -4,10 +4,10 @@ import asyncio
 
 import asyncpg
 from alembic import command
-from conftest import SERVICE_DIR
 
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import alembic_config
+from users_testing import SERVICE_DIR
 
 
 async def _fetch_tables(stack: DatabaseStack) -> set[str]:
