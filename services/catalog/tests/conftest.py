@@ -11,8 +11,10 @@ from catalog.main import create_app
 from catalog.settings import CatalogSettings
 from catalog_testing import ORDERS_KEY, SERVICE_DIR, Json
 from testing_kit.database_stack import DatabaseStack
-from testing_kit.fixtures import migrate_to_head, serve, truncate_schema
+from testing_kit.fixtures import migrate_to_head, own_database_stack, serve, truncate_schema
 from testing_kit.tokens import SigningKey, bearer
+
+database_stack = own_database_stack()
 
 
 @pytest.fixture(scope="session")

@@ -19,11 +19,14 @@ from service_kit.database import Database
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import (
     migrate_to_head,
+    own_database_stack,
     serve,
     sessions_waiting_for_locks,
     truncate_schema,
 )
 from testing_kit.tokens import SigningKey, bearer
+
+database_stack = own_database_stack()
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from testing_kit.database_stack import DatabaseStack
-from testing_kit.fixtures import migrate_to_head, serve, truncate_schema
+from testing_kit.fixtures import migrate_to_head, own_database_stack, serve, truncate_schema
 from users.auth.keys import private_key_pem
 from users.main import create_app
 from users.settings import UsersSettings
@@ -15,6 +15,8 @@ from users_testing import API, CHEAP_HASHING, SERVICE_DIR, STRONG_PASSWORD
 from users_testing.accounts import NewAccount, RegisteredAccount, log_in
 from users_testing.connection_watch import after_the_first_pruning
 from users_testing.held_hashing import HeldApp, hold_hashes
+
+database_stack = own_database_stack()
 
 
 @pytest.fixture(scope="session")
