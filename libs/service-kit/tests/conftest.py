@@ -5,10 +5,12 @@ import asyncpg
 import httpx
 import pytest
 
-from probe_app import build_probe_app
 from service_kit.settings import ServiceSettings
+from service_kit_testing.probe_app import build_probe_app
 from testing_kit.database_stack import DatabaseStack
-from testing_kit.fixtures import serve
+from testing_kit.fixtures import own_database_stack, serve
+
+database_stack = own_database_stack()
 
 
 async def _create_probe_table(stack: DatabaseStack) -> None:

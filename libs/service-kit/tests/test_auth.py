@@ -14,9 +14,9 @@ import jwt
 import pytest
 from fastapi import FastAPI
 
-from probe_app import PREFIX, build_probe_app
 from service_kit.auth import TokenVerifier, http_jwks_source
 from service_kit.settings import ServiceSettings
+from service_kit_testing.probe_app import PREFIX, build_probe_app
 from testing_kit.fixtures import serve
 from testing_kit.tokens import AUDIENCE, ISSUER, SigningKey, bearer
 

@@ -7,9 +7,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from probe_app import PREFIX, build_probe_app
 from service_kit.database import Database
 from service_kit.settings import ServiceSettings
+from service_kit_testing.probe_app import PREFIX, build_probe_app
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import serve
 

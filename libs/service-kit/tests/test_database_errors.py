@@ -8,10 +8,10 @@ import asyncpg
 import httpx
 import pytest
 
-from probe_app import PREFIX, build_probe_app
 from service_kit.database_errors import RETRY_AFTER_SECONDS
 from service_kit.problems import PROBLEM_CONTENT_TYPE
 from service_kit.settings import ServiceSettings
+from service_kit_testing.probe_app import PREFIX, build_probe_app
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import serve
 from testing_kit.waiting import eventually

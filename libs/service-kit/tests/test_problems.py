@@ -5,7 +5,7 @@ import logging
 import httpx
 import pytest
 
-from probe_app import PREFIX
+from service_kit_testing.probe_app import PREFIX
 
 PROBLEM = "application/problem+json"
 

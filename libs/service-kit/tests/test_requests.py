@@ -6,8 +6,8 @@ import logging
 import httpx
 import pytest
 
-from probe_app import PREFIX
 from service_kit.observability import JsonFormatter
+from service_kit_testing.probe_app import PREFIX
 
 
 async def test_client_request_id_is_echoed(client: httpx.AsyncClient) -> None:

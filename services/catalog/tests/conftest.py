@@ -1,6 +1,5 @@
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -10,14 +9,12 @@ from fastapi import FastAPI
 
 from catalog.main import create_app
 from catalog.settings import CatalogSettings
+from catalog_testing import ORDERS_KEY, SERVICE_DIR, Json
 from testing_kit.database_stack import DatabaseStack
-from testing_kit.fixtures import migrate_to_head, serve, truncate_schema
+from testing_kit.fixtures import migrate_to_head, own_database_stack, serve, truncate_schema
 from testing_kit.tokens import SigningKey, bearer
 
-SERVICE_DIR = Path(__file__).resolve().parents[1]
-ORDERS_KEY = "orders-test-service-key"
-# How long `eventually` waits for a condition before the test fails.
-DEADLINE_SECONDS = 10.0
+database_stack = own_database_stack()
 
 
 @pytest.fixture(scope="session")
@@ -91,9 +88,6 @@ def orders() -> dict[str, str]:
     return bearer(ORDERS_KEY)
 
 
-Json = dict[str, Any]
-
-
 @pytest.fixture
 def create_category(
     client: httpx.AsyncClient, admin: dict[str, str]
@@ -130,19 +124,3 @@ def create_product(
         return body
 
     return create
-
-
-async def stock_of(client: httpx.AsyncClient, admin: dict[str, str], product: Json) -> Json:
-    response = await client.get(f"/api/catalog/products/{product['id']}/stock", headers=admin)
-    assert response.status_code == 200, response.text
-    body: Json = response.json()
-    return body
-
-
-async def make_overdue(db: asyncpg.Connection, *keys: str) -> None:
-    """Move reservations' expiry into the past: the clock is the one thing not waited for."""
-    await db.execute(
-        "UPDATE catalog.reservations SET expires_at = now() - interval '1 second'"
-        " WHERE key = ANY($1::text[])",
-        list(keys),
-    )

@@ -13,8 +13,8 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from conftest import stock_of
 
+from catalog_testing.stock import stock_of
 from service_kit.numbers import INT4_MAX
 from service_kit.problems import PROBLEM_CONTENT_TYPE
 

@@ -1,45 +1,7 @@
-"""The catalog chain: reversible, in its own schema, and in step with the models."""
-
-import asyncio
-
-import asyncpg
-from alembic import command
-from conftest import SERVICE_DIR
-
-from testing_kit.database_stack import DatabaseStack
-from testing_kit.fixtures import alembic_config
+from catalog_testing import SERVICE_DIR
+from testing_kit.service_checks import MigrationChecks
 
 
-async def _fetch_tables(stack: DatabaseStack) -> set[str]:
-    connection = await asyncpg.connect(stack.direct_dsn("catalog"))
-    try:
-        rows = await connection.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'catalog'"
-        )
-    finally:
-        await connection.close()
-    return {row["tablename"] for row in rows}
-
-
-def _tables(stack: DatabaseStack) -> set[str]:
-    return asyncio.run(_fetch_tables(stack))
-
-
-def test_upgrade_downgrade_upgrade_round_trips(
-    settings: object, database_stack: DatabaseStack
-) -> None:
-    config = alembic_config(SERVICE_DIR, database_stack.direct_url("catalog"))
-    at_head = _tables(database_stack)
-
-    command.downgrade(config, "base")
-    at_base = _tables(database_stack)
-    command.upgrade(config, "head")
-
-    assert at_base == {"alembic_version"}
-    assert _tables(database_stack) == at_head
-    assert at_head > {"alembic_version"}
-
-
-def test_models_and_migrations_agree(settings: object, database_stack: DatabaseStack) -> None:
-    # Raises if autogenerate would produce any operation for this schema.
-    command.check(alembic_config(SERVICE_DIR, database_stack.direct_url("catalog")))
+class TestMigrations(MigrationChecks):
+    service = "catalog"
+    service_dir = SERVICE_DIR

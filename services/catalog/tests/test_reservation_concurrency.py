@@ -15,8 +15,9 @@ from typing import Any
 
 import asyncpg
 import httpx
-from conftest import DEADLINE_SECONDS, make_overdue, stock_of
 
+from catalog_testing import DEADLINE_SECONDS
+from catalog_testing.stock import make_overdue, stock_of
 from testing_kit.waiting import eventually
 
 Json = dict[str, Any]

@@ -7,13 +7,14 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from conftest import DEADLINE_SECONDS, make_overdue, stock_of
 from prometheus_client import REGISTRY
 
 from catalog.main import create_app
 from catalog.reservations import expiry
 from catalog.reservations.service import expire_overdue_reservations
 from catalog.settings import CatalogSettings
+from catalog_testing import DEADLINE_SECONDS
+from catalog_testing.stock import make_overdue, stock_of
 from service_kit.database import Database
 from testing_kit.fixtures import serve
 from testing_kit.tokens import SigningKey

@@ -8,8 +8,8 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from conftest import make_overdue, stock_of
 
+from catalog_testing.stock import make_overdue, stock_of
 from testing_kit.tokens import SigningKey, bearer
 
 Json = dict[str, Any]

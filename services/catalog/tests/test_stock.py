@@ -6,7 +6,8 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from conftest import stock_of
+
+from catalog_testing.stock import stock_of
 
 Json = dict[str, Any]
 CreateCategory = Callable[..., Awaitable[Json]]

@@ -1,31 +1,32 @@
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from fake_catalog import FakeCatalog
 
 from orders.catalog.client import CatalogClient, create_catalog_client
 from orders.main import create_app
 from orders.reconciliation.service import cancel_expired_orders, resolve_abandoned_placements
 from orders.settings import OrdersSettings
+from orders_testing import SERVICE_DIR, SERVICE_KEY
+from orders_testing.fake_catalog import FakeCatalog
+from orders_testing.placing import Actor
+from orders_testing.recovery import Resolve, Sweep
 from service_kit.database import Database
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import (
     migrate_to_head,
+    own_database_stack,
     serve,
     sessions_waiting_for_locks,
     truncate_schema,
 )
 from testing_kit.tokens import SigningKey, bearer
 
-SERVICE_DIR = Path(__file__).resolve().parents[1]
-SERVICE_KEY = "orders-test-service-key"
+database_stack = own_database_stack()
 
 
 @pytest.fixture(scope="session")
@@ -113,10 +114,6 @@ async def serve_orders(
     await truncate_schema(database_stack.direct_dsn("orders"), "orders")
 
 
-Resolve = Callable[..., Awaitable[int]]
-Sweep = Callable[[], Awaitable[int]]
-
-
 @pytest.fixture
 async def catalog_client(
     settings: OrdersSettings, fake_catalog: FakeCatalog
@@ -166,12 +163,6 @@ async def client(serve_orders: Callable[..., Any]) -> AsyncIterator[httpx.AsyncC
         yield client
 
 
-@dataclass(frozen=True)
-class Actor:
-    user_id: uuid.UUID
-    headers: dict[str, str]
-
-
 @pytest.fixture
 def new_customer(signing_key: SigningKey) -> Callable[[], Actor]:
     def create() -> Actor:
@@ -190,38 +181,3 @@ def customer(new_customer: Callable[[], Actor]) -> Actor:
 def admin(signing_key: SigningKey) -> Actor:
     user_id = uuid.uuid4()
     return Actor(user_id, bearer(signing_key.sign(sub=str(user_id), role="admin")))
-
-
-async def place(
-    client: httpx.AsyncClient,
-    actor: Actor,
-    *lines: tuple[uuid.UUID, int],
-    idempotency_key: str | None = None,
-) -> httpx.Response:
-    headers = dict(actor.headers)
-    if idempotency_key is not None:
-        headers["Idempotency-Key"] = idempotency_key
-    return await client.post(
-        "/api/orders/orders",
-        json={"lines": [{"product_id": str(p), "quantity": q} for p, q in lines]},
-        headers=headers,
-    )
-
-
-async def holds_of(database_rows: Callable[..., Any], actor: Actor) -> tuple[int, int]:
-    """(orders, units) the customer holds as counted, checked against their open orders.
-
-    Open: placing or pending, what the caps limit. The count must always equal the orders.
-    """
-    counted = await database_rows(
-        "SELECT pending_orders, held_units FROM orders.customer_holds WHERE customer_id = $1",
-        actor.user_id,
-    )
-    (open_orders,) = await database_rows(
-        "SELECT count(*) AS orders, coalesce(sum(units), 0) AS units FROM orders.orders"
-        " WHERE customer_id = $1 AND status IN ('placing', 'pending')",
-        actor.user_id,
-    )
-    held = (counted[0]["pending_orders"], counted[0]["held_units"]) if counted else (0, 0)
-    assert held == (open_orders["orders"], open_orders["units"]), "counts disagree with orders"
-    return held

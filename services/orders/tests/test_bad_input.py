@@ -10,8 +10,9 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from conftest import Actor
-from fake_catalog import FakeCatalog
+
+from orders_testing.fake_catalog import FakeCatalog
+from orders_testing.placing import Actor
 
 ORDERS = "/api/orders/orders"
 

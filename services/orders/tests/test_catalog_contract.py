@@ -15,8 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import SERVICE_DIR, SERVICE_KEY, Actor, place
-from fake_catalog import FakeCatalog
 from fastapi import FastAPI
 from pydantic import SecretStr
 
@@ -26,6 +24,9 @@ from orders.catalog import errors
 from orders.catalog.client import CatalogClient, create_catalog_client
 from orders.catalog.schemas import RequestedLine, ReservationStatus
 from orders.settings import OrdersSettings
+from orders_testing import SERVICE_DIR, SERVICE_KEY
+from orders_testing.fake_catalog import FakeCatalog
+from orders_testing.placing import Actor, place
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import migrate_to_head, serve, truncate_schema
 from testing_kit.tokens import SigningKey, bearer

@@ -15,13 +15,14 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Actor, Resolve, holds_of, place
-from fake_catalog import FakeCatalog, Fault
 from pydantic import SecretStr
 
 from orders.catalog.client import CatalogClient
 from orders.catalog.errors import CatalogUnavailable
 from orders.settings import OrdersSettings
+from orders_testing.fake_catalog import FakeCatalog, Fault
+from orders_testing.placing import Actor, holds_of, place
+from orders_testing.recovery import Resolve
 
 # The deadline in the test settings, plus slack for a slow machine.
 BOUND_SECONDS = 2.0 + 1.5

@@ -1,31 +1,12 @@
-import httpx
-
 from orders.main import create_app
 from orders.settings import OrdersSettings
 from testing_kit.fixtures import serve
+from testing_kit.service_checks import HealthChecks
 
 
-async def test_alive(client: httpx.AsyncClient) -> None:
-    response = await client.get("/api/orders/healthz")
-
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
-
-
-async def test_ready_when_its_database_answers_through_pgbouncer(
-    client: httpx.AsyncClient,
-) -> None:
-    response = await client.get("/api/orders/readyz")
-
-    assert response.status_code == 200
-    assert response.json()["database"] == "ok"
-
-
-async def test_openapi_is_served_under_the_service_prefix(client: httpx.AsyncClient) -> None:
-    response = await client.get("/api/orders/openapi.json")
-
-    assert response.status_code == 200
-    assert response.json()["info"]["title"] == "Shop orders service"
+class TestHealth(HealthChecks):
+    api_prefix = "/api/orders"
+    openapi_title = "Shop orders service"
 
 
 async def test_stays_ready_and_reports_catalog_down(settings: OrdersSettings) -> None:

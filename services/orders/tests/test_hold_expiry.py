@@ -10,10 +10,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
-from conftest import Actor, Sweep, holds_of, place
-from fake_catalog import FakeCatalog, Fault
 
 from orders.settings import OrdersSettings
+from orders_testing.fake_catalog import FakeCatalog, Fault
+from orders_testing.placing import Actor, holds_of, place
+from orders_testing.recovery import Sweep
 from testing_kit.waiting import eventually
 
 SYSTEM = (str(uuid.UUID(int=0)), "system")

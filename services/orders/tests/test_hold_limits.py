@@ -13,10 +13,11 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from conftest import Actor, Resolve, holds_of, place
-from fake_catalog import FakeCatalog, Fault
 
 from orders.settings import OrdersSettings
+from orders_testing.fake_catalog import FakeCatalog, Fault
+from orders_testing.placing import Actor, holds_of, place
+from orders_testing.recovery import Resolve
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.waiting import eventually
 

@@ -5,8 +5,9 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from conftest import Actor, place
-from fake_catalog import FakeCatalog, Fault
+
+from orders_testing.fake_catalog import FakeCatalog, Fault
+from orders_testing.placing import Actor, place
 
 
 async def test_same_key_and_body_returns_the_first_order_without_touching_stock(

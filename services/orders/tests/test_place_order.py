@@ -7,10 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import SERVICE_KEY, Actor, place
-from fake_catalog import FakeCatalog
 
 from orders.ordering import service
+from orders_testing import SERVICE_KEY
+from orders_testing.fake_catalog import FakeCatalog
+from orders_testing.placing import Actor, place
 
 
 async def test_placing_reserves_the_stock_and_returns_a_pending_order(

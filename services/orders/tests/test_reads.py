@@ -6,8 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Actor, place
-from fake_catalog import FakeCatalog, Fault
+
+from orders_testing.fake_catalog import FakeCatalog, Fault
+from orders_testing.placing import Actor, place
 
 
 async def _orders(

@@ -6,10 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from conftest import Actor, Resolve, place
-from fake_catalog import FakeCatalog, Fault
 
 from orders.settings import OrdersSettings
+from orders_testing.fake_catalog import FakeCatalog, Fault
+from orders_testing.placing import Actor, place
+from orders_testing.recovery import Resolve
 from testing_kit.waiting import eventually
 
 

@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from conftest import Actor, place
-from fake_catalog import FakeCatalog
 
 from orders.main import create_app
 from orders.settings import OrdersSettings
+from orders_testing.fake_catalog import FakeCatalog
+from orders_testing.placing import Actor, place
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import serve, truncate_schema
 from testing_kit.statement_meter import Budget, StatementMeter

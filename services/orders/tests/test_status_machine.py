@@ -6,8 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Actor, holds_of, place
-from fake_catalog import FakeCatalog, Fault
+
+from orders_testing.fake_catalog import FakeCatalog, Fault
+from orders_testing.placing import Actor, holds_of, place
 
 
 async def _order(client: httpx.AsyncClient, fake_catalog: FakeCatalog, owner: Actor) -> Any:

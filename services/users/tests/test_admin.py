@@ -6,7 +6,9 @@ import asyncpg
 import httpx
 import jwt
 import pytest
-from conftest import API, NewAccount, RegisteredAccount, log_in
+
+from users_testing import API
+from users_testing.accounts import NewAccount, RegisteredAccount, log_in
 
 ADMIN = f"{API}/admin/users"
 

@@ -14,7 +14,9 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from conftest import API, STRONG_PASSWORD, NewAccount, RegisteredAccount, log_in
+
+from users_testing import API, STRONG_PASSWORD
+from users_testing.accounts import NewAccount, RegisteredAccount, log_in
 
 NUL = "a\u0000b"
 LONE_SURROGATE = "a\ud800b"

@@ -7,10 +7,11 @@ import subprocess
 import sys
 
 import httpx
-from conftest import API, CHEAP_HASHING, SERVICE_DIR, STRONG_PASSWORD, NewAccount, log_in
 
 from users.accounts.passwords import password_policy_violations
 from users.settings import UsersSettings
+from users_testing import API, CHEAP_HASHING, SERVICE_DIR, STRONG_PASSWORD
+from users_testing.accounts import NewAccount, log_in
 
 REPOSITORY = SERVICE_DIR.parents[1]
 

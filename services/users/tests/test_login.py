@@ -9,12 +9,13 @@ import asyncpg
 import httpx
 import jwt
 import pytest
-from conftest import API, STRONG_PASSWORD, NewAccount, log_in
 
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import serve, truncate_schema
 from users.main import create_app
 from users.settings import UsersSettings
+from users_testing import API, STRONG_PASSWORD
+from users_testing.accounts import NewAccount, log_in
 
 
 def _problem_shape(response: httpx.Response) -> dict[str, object]:

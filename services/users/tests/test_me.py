@@ -3,9 +3,10 @@
 import asyncpg
 import httpx
 import pytest
-from conftest import API, NewAccount, log_in
 
 from testing_kit.tokens import SigningKey, bearer
+from users_testing import API
+from users_testing.accounts import NewAccount, log_in
 
 
 async def test_me_is_the_callers_account(

@@ -10,22 +10,15 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import (
-    API,
-    DEADLINE_SECONDS,
-    STRONG_PASSWORD,
-    HeldApp,
-    HeldPasswordHasher,
-    NewAccount,
-    hold_hashes,
-    log_in,
-)
 
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import serve, truncate_schema
 from testing_kit.waiting import eventually
 from users.main import create_app
 from users.settings import UsersSettings
+from users_testing import API, DEADLINE_SECONDS, STRONG_PASSWORD
+from users_testing.accounts import NewAccount, log_in
+from users_testing.held_hashing import HeldApp, HeldPasswordHasher, hold_hashes
 
 
 async def _no_connection_while_hashing(

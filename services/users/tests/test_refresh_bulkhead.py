@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import asyncpg
 import httpx
 import pytest
-from conftest import API, DEADLINE_SECONDS, NewAccount, log_in
 
 from service_kit.bulkhead import Bulkhead
 from testing_kit.database_stack import DatabaseStack
@@ -20,6 +19,8 @@ from testing_kit.fixtures import serve, truncate_schema
 from testing_kit.waiting import eventually
 from users.main import create_app
 from users.settings import UsersSettings
+from users_testing import API, DEADLINE_SECONDS
+from users_testing.accounts import NewAccount, log_in
 
 MADE_UP_TOKEN = "A" * 43
 

@@ -7,11 +7,12 @@ from datetime import timedelta
 import asyncpg
 import httpx
 import pytest
-from conftest import API, NewAccount
 
 from service_kit.database import Database
 from users.auth.jobs import prune_refresh_tokens
 from users.settings import UsersSettings
+from users_testing import API
+from users_testing.accounts import NewAccount
 
 DAY = timedelta(days=1)
 

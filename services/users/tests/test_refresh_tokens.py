@@ -7,12 +7,13 @@ import asyncpg
 import httpx
 import jwt
 import pytest
-from conftest import API, NewAccount, RegisteredAccount, log_in
 
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import serve, truncate_schema
 from users.main import create_app
 from users.settings import UsersSettings
+from users_testing import API
+from users_testing.accounts import NewAccount, RegisteredAccount, log_in
 
 
 async def _refresh(client: httpx.AsyncClient, refresh_token: str) -> httpx.Response:

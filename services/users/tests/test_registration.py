@@ -6,7 +6,8 @@ import uuid
 import asyncpg
 import httpx
 import pytest
-from conftest import API, STRONG_PASSWORD
+
+from users_testing import API, STRONG_PASSWORD
 
 
 def _registration(**overrides: str) -> dict[str, str]:

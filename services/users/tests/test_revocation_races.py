@@ -11,18 +11,13 @@ import uuid
 
 import asyncpg
 import httpx
-from conftest import (
-    API,
-    DEADLINE_SECONDS,
-    HeldApp,
-    NewAccount,
-    RegisteredAccount,
-    log_in,
-)
 
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import sessions_waiting_for_locks
 from testing_kit.waiting import eventually
+from users_testing import API, DEADLINE_SECONDS
+from users_testing.accounts import NewAccount, RegisteredAccount, log_in
+from users_testing.held_hashing import HeldApp
 
 NEW_PASSWORD = "a brand new passphrase"
 

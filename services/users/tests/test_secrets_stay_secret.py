@@ -5,7 +5,9 @@ import logging
 import asyncpg
 import httpx
 import pytest
-from conftest import API, NewAccount, log_in
+
+from users_testing import API
+from users_testing.accounts import NewAccount, log_in
 
 
 async def test_no_log_line_holds_a_password_or_hash(

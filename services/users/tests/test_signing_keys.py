@@ -6,7 +6,6 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-from conftest import API, NewAccount
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -23,6 +22,8 @@ from users.keys.key_ring import (
 )
 from users.main import create_app
 from users.settings import UsersSettings
+from users_testing import API
+from users_testing.accounts import NewAccount
 
 
 def _new_key_pem() -> SecretStr:

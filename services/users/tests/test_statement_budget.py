@@ -13,20 +13,15 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from conftest import (
-    API,
-    STRONG_PASSWORD,
-    ConnectionWatch,
-    NewAccount,
-    after_the_first_pruning,
-    log_in,
-)
 
 from testing_kit.database_stack import DatabaseStack
 from testing_kit.fixtures import serve, truncate_schema
 from testing_kit.statement_meter import Budget, StatementMeter
 from users.main import create_app
 from users.settings import UsersSettings
+from users_testing import API, STRONG_PASSWORD
+from users_testing.accounts import NewAccount, log_in
+from users_testing.connection_watch import ConnectionWatch, after_the_first_pruning
 
 # A well-formed token we never issued: one autocommit lookup, no transaction (it holds a
 # PgBouncer server connection only while Postgres runs it). Before: the claim in the

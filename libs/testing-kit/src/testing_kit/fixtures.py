@@ -1,6 +1,6 @@
-"""Pytest plugin (registered as an entry point): fixtures every test suite of the shop uses."""
+"""What every test suite of the shop uses: its own database stack, migrations, a served app."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,10 +14,17 @@ from fastapi import FastAPI
 from testing_kit.database_stack import DatabaseStack, running_database_stack
 
 
-@pytest.fixture(scope="session")
-def database_stack() -> Iterator[DatabaseStack]:
-    with running_database_stack() as stack:
-        yield stack
+def own_database_stack() -> Callable[[], Iterator[DatabaseStack]]:
+    """The `database_stack` fixture of one test suite: `database_stack = own_database_stack()`
+    in the suite's conftest.py. In one pytest run every suite still gets a stack of its own,
+    as if it ran alone, so none sees another's tables, rows, migrations or roles' settings."""
+
+    @pytest.fixture(scope="session", name="database_stack")
+    def database_stack() -> Iterator[DatabaseStack]:
+        with running_database_stack() as stack:
+            yield stack
+
+    return database_stack
 
 
 def alembic_config(service_dir: Path, database_url: str) -> Config:

@@ -1,0 +1,6 @@
+"""What the orders tests share besides fixtures (those stay in conftest.py)."""
+
+from pathlib import Path
+
+SERVICE_DIR = Path(__file__).resolve().parents[2]
+SERVICE_KEY = "orders-test-service-key"

@@ -1,0 +1,44 @@
+"""Watching how many database connections the app holds, and what it runs on them."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from testing_kit.statement_meter import StatementMeter
+from testing_kit.waiting import eventually
+from users_testing import DEADLINE_SECONDS
+
+
+class ConnectionWatch:
+    """How many database connections the app holds now, and the most it held at once."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.open = 0
+        self.peak = 0
+        event.listen(engine.sync_engine, "checkout", self._checked_out)
+        event.listen(engine.sync_engine, "checkin", self._checked_in)
+
+    def _checked_out(self, *_: Any) -> None:
+        self.open += 1
+        self.peak = max(self.peak, self.open)
+
+    def _checked_in(self, *_: Any) -> None:
+        self.open -= 1
+
+
+async def after_the_first_pruning(app: FastAPI) -> tuple[StatementMeter, ConnectionWatch]:
+    """Meter and watch the app's database use, from when the refresh-token pruning's first
+    round (it runs right after start-up, and its task has not run yet when serve() returns)
+    has ended: so that no test counts it with a request."""
+    engine = app.state.database.engine
+    meter, connections = StatementMeter(engine), ConnectionWatch(engine)
+    async with meter.counting() as tally:
+
+        async def pruned() -> bool:
+            deleted = sum(statement.startswith("DELETE") for statement in tally.statements)
+            return deleted == 2 and connections.open == 0
+
+        assert await eventually(pruned, within_seconds=DEADLINE_SECONDS)
+    return meter, connections
