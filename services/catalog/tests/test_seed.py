@@ -18,7 +18,7 @@ Json = dict[str, Any]
 async def seed(settings: CatalogSettings, **demo: Any) -> SeedReport:
     database = Database.from_settings(settings)
     try:
-        async with database.sessionmaker() as session, session.begin():
+        async with database.transaction() as session:
             return await load_demo_catalog(session, **demo)
     finally:
         await database.dispose()

@@ -1,5 +1,7 @@
 import enum
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -15,10 +17,10 @@ from sqlalchemy import (
     Uuid,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.models import Base
-from service_kit.database import TimestampedMixin
+from service_kit.database import StringEnum, TimestampedMixin
 
 
 class ReservationStatus(enum.StrEnum):
@@ -47,8 +49,13 @@ class Reservation(TimestampedMixin, Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     key: Mapped[str] = mapped_column(String(100), unique=True)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[ReservationStatus] = mapped_column(StringEnum(ReservationStatus, 16))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    # In the caller's order. Loaded only when asked for (joinedload), never behind one's back.
+    lines: Mapped[list["ReservationLine"]] = relationship(
+        lazy="raise", order_by="ReservationLine.position"
+    )
 
 
 class ReservationLine(Base):
@@ -69,3 +76,24 @@ class ReservationLine(Base):
     unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     sku: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
+
+
+@dataclass(frozen=True, slots=True)
+class HeldLine:
+    product_id: uuid.UUID
+    sku: str
+    name: str
+    unit_price: Decimal
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class HeldReservation:
+    """A reservation just made, as the reserving statement stored it, read like a
+    Reservation row. Plain objects: ORM instances cost ten times as much to build, on the
+    path every order waits for."""
+
+    key: str
+    expires_at: datetime
+    lines: Sequence[HeldLine]
+    status: ReservationStatus = ReservationStatus.HELD

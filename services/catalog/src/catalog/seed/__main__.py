@@ -15,7 +15,7 @@ async def main() -> None:
     settings = DatabaseSettings()
     database = Database.from_settings(settings)
     try:
-        async with database.sessionmaker() as session, session.begin():
+        async with database.transaction() as session:
             report = await load_demo_catalog(session)
     finally:
         await database.dispose()

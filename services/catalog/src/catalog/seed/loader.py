@@ -129,7 +129,7 @@ async def _add_product(
         session.add(
             StockMovement(
                 product_id=product_id,
-                kind=StockMovementKind.INITIAL.value,
+                kind=StockMovementKind.INITIAL,
                 quantity=demo_product.stock,
                 reason="demo catalog",
             )
