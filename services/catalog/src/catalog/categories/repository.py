@@ -95,6 +95,26 @@ class CategoryRepository(Repository[Category]):
         )
         return bool(found)
 
+    async def ids_by_slug(self, slugs: Sequence[str]) -> dict[str, uuid.UUID]:
+        rows = await self.session.execute(
+            select(Category.slug, Category.id).where(Category.slug.in_(slugs))
+        )
+        return {slug: category_id for slug, category_id in rows}  # noqa: C416 (rows are no mapping)
+
+    async def visible_ids(self) -> set[uuid.UUID]:
+        """Active categories whose ancestors are all active: where the public sees products."""
+        rows = await self.session.scalars(
+            text(
+                "WITH RECURSIVE visible (id) AS ("
+                "  SELECT id FROM catalog.categories WHERE parent_id IS NULL AND is_active"
+                "  UNION ALL"
+                "  SELECT child.id FROM catalog.categories AS child"
+                "  JOIN visible ON child.parent_id = visible.id WHERE child.is_active"
+                ") SELECT id FROM visible"
+            )
+        )
+        return set(rows.all())
+
     async def taken_slugs(self, base: str) -> set[str]:
         """Slugs equal to `base` or `base-<something>`: candidates for the next free one."""
         statement = select(Category.slug).where(

@@ -18,7 +18,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy.dialects.postgresql import REGCONFIG, insert
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -133,6 +133,32 @@ class ProductRepository(Repository[Product]):
         else:
             statement = statement.order_by(sort_key.asc(), Product.id.asc())
         return (await self.session.execute(statement.limit(limit))).mappings().all()
+
+    async def existing_skus(self, skus: Sequence[str]) -> set[str]:
+        return set(
+            (await self.session.scalars(select(Product.sku).where(Product.sku.in_(skus)))).all()
+        )
+
+    async def add_unless_sku_exists(self, product: Product) -> bool:
+        """Insert `product` unless one with its SKU exists (which then stays as it is); one
+        statement, so a product created meanwhile is no error. Nothing is read back."""
+        inserted = await self.session.scalar(
+            insert(Product)
+            .values(
+                id=product.id,
+                sku=product.sku,
+                slug=product.slug,
+                name=product.name,
+                description=product.description,
+                price=product.price,
+                category_id=product.category_id,
+                stock_available=product.stock_available,
+                is_active=product.is_active,
+            )
+            .on_conflict_do_nothing(index_elements=[Product.sku])
+            .returning(Product.id)
+        )
+        return inserted is not None
 
     async def taken_slugs(self, base: str) -> set[str]:
         statement = select(Product.slug).where(
