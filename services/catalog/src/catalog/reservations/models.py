@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.models import Base
+from catalog.reservations.errors import IllegalReservationTransition, ReservationExpired
 from service_kit.database import StringEnum, TimestampedMixin
 
 
@@ -56,6 +57,39 @@ class Reservation(TimestampedMixin, Base):
     lines: Mapped[list["ReservationLine"]] = relationship(
         lazy="raise", order_by="ReservationLine.position"
     )
+
+    def commit(self, *, overdue: bool) -> bool:
+        """held -> committed; whether units must move (held -> committed). Committing again
+        changes nothing. Refused past the expiry (`overdue`, by the database clock), even
+        before the sweeper has released it, and once released."""
+        if self.status is ReservationStatus.COMMITTED:
+            return False
+        if self.status is ReservationStatus.EXPIRED or (
+            self.status is ReservationStatus.HELD and overdue
+        ):
+            raise ReservationExpired(
+                f"Reservation '{self.key}' expired at {self.expires_at.isoformat()}; its stock"
+                " is back on sale.",
+                expires_at=self.expires_at.isoformat(),
+            )
+        if self.status is not ReservationStatus.HELD:
+            raise IllegalReservationTransition(
+                f"Reservation '{self.key}' is {self.status} and cannot be committed.",
+                status=self.status,
+            )
+        self.status = ReservationStatus.COMMITTED
+        return True
+
+    def release(self, *, overdue: bool) -> ReservationStatus | None:
+        """held or committed -> released; the status whose units go back on sale, or None
+        when it is released or expired already. A held one past its expiry (`overdue`) is
+        recorded as expired: it is, by then."""
+        if self.status in (ReservationStatus.RELEASED, ReservationStatus.EXPIRED):
+            return None
+        releasing = self.status
+        overdue_hold = releasing is ReservationStatus.HELD and overdue
+        self.status = ReservationStatus.EXPIRED if overdue_hold else ReservationStatus.RELEASED
+        return releasing
 
 
 class ReservationLine(Base):

@@ -11,10 +11,8 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.reservations.errors import (
-    IllegalReservationTransition,
     InsufficientStock,
     ProductUnavailable,
-    ReservationExpired,
     ReservationKeyConflict,
     ReservationNotFound,
 )
@@ -103,59 +101,41 @@ async def get_reservation(*, session: AsyncSession, key: str) -> Reservation:
 
 
 async def commit_reservation(*, session: AsyncSession, key: str) -> Reservation:
-    """held -> committed: the units are sold. A reservation past its expiry cannot commit,
-    even if the sweeper has not released it yet."""
+    """held -> committed: the units are sold (Reservation.commit says when it may)."""
     reservations = ReservationRepository(session)
     locked = await reservations.lock_by_key(key)
     if locked is None:
         raise ReservationNotFound(f"There is no reservation '{key}'.")
     reservation = locked.reservation
-    status = reservation.status
-    if status is ReservationStatus.COMMITTED:
-        return reservation
-    if status is ReservationStatus.EXPIRED or (status is ReservationStatus.HELD and locked.overdue):
-        raise ReservationExpired(
-            f"Reservation '{key}' expired at {reservation.expires_at.isoformat()}; its stock is"
-            " back on sale.",
-            expires_at=reservation.expires_at.isoformat(),
+    if reservation.commit(overdue=locked.overdue):
+        await _move(
+            StockRepository(session),
+            _quantities(reservation.lines),
+            source=StockColumn.HELD,
+            target=StockColumn.COMMITTED,
         )
-    if status is not ReservationStatus.HELD:
-        raise IllegalReservationTransition(
-            f"Reservation '{key}' is {status} and cannot be committed.",
-            status=status,
-        )
-    await _move(
-        StockRepository(session),
-        _quantities(reservation.lines),
-        source=StockColumn.HELD,
-        target=StockColumn.COMMITTED,
-    )
-    reservation.status = ReservationStatus.COMMITTED
-    await reservations.flush()
+        await reservations.flush()
     return reservation
 
 
 async def release_reservation(*, session: AsyncSession, key: str) -> Reservation:
     """held or committed -> released: the units are back on sale. Released and expired
-    reservations answer as they are; a held one past its expiry is recorded as expired."""
+    reservations answer as they are (Reservation.release)."""
     reservations = ReservationRepository(session)
     locked = await reservations.lock_by_key(key)
     if locked is None:
         raise ReservationNotFound(f"There is no reservation '{key}'.")
     reservation = locked.reservation
-    status = reservation.status
-    if status in (ReservationStatus.RELEASED, ReservationStatus.EXPIRED):
-        return reservation
-    source = StockColumn.HELD if status is ReservationStatus.HELD else StockColumn.COMMITTED
-    await _move(
-        StockRepository(session),
-        _quantities(reservation.lines),
-        source=source,
-        target=StockColumn.AVAILABLE,
-    )
-    overdue = status is ReservationStatus.HELD and locked.overdue
-    reservation.status = ReservationStatus.EXPIRED if overdue else ReservationStatus.RELEASED
-    await reservations.flush()
+    released = reservation.release(overdue=locked.overdue)
+    if released is not None:
+        source = StockColumn.HELD if released is ReservationStatus.HELD else StockColumn.COMMITTED
+        await _move(
+            StockRepository(session),
+            _quantities(reservation.lines),
+            source=source,
+            target=StockColumn.AVAILABLE,
+        )
+        await reservations.flush()
     return reservation
 
 
