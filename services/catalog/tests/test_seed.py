@@ -19,7 +19,7 @@ async def seed(settings: CatalogSettings, **demo: Any) -> SeedReport:
     database = Database.from_settings(settings)
     try:
         async with database.transaction() as session:
-            return await load_demo_catalog(session, **demo)
+            return await load_demo_catalog(session=session, **demo)
     finally:
         await database.dispose()
 

@@ -85,8 +85,8 @@ class CategoryOut(BaseModel):
 
 
 def _fields_of(category: Category, model: type[BaseModel], **more: Any) -> dict[str, Any]:
-    """The row's values of `model`'s fields, and `more`: the answer of a category with its
-    neighbours, which the row alone does not carry."""
+    """`model`'s fields read from the category row, and `more`: what the row alone does not
+    carry (its neighbours in the tree)."""
     return {
         field: getattr(category, field) for field in model.model_fields if field not in more
     } | more

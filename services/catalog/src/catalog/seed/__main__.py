@@ -16,7 +16,7 @@ async def main() -> None:
     database = Database.from_settings(settings)
     try:
         async with database.transaction() as session:
-            report = await load_demo_catalog(session)
+            report = await load_demo_catalog(session=session)
     finally:
         await database.dispose()
     logger.info(

@@ -39,8 +39,8 @@ class SeedReport:
 
 
 async def load_demo_catalog(
-    session: AsyncSession,
     *,
+    session: AsyncSession,
     categories: Sequence[DemoCategory] = CATEGORIES,
     products: Sequence[DemoProduct] = PRODUCTS,
 ) -> SeedReport:
