@@ -24,7 +24,7 @@ from catalog.products.repository import ProductRepository
 from catalog.products.schemas import SLUG_MAX_LENGTH
 from catalog.seed.demo_catalog import CATEGORIES, PRODUCTS, DemoCategory, DemoProduct
 from catalog.slugs import next_free_slug, slug_from_name
-from catalog.stock.models import StockMovementKind
+from catalog.stock.models import StockMovement, StockMovementKind
 from catalog.stock.repository import StockRepository
 
 
@@ -79,17 +79,30 @@ async def load_demo_catalog(
         [product.sku for product in products]
     )
     products_added = products_kept = 0
+    # One INSERT for all of them at the end: the load holds the tree lock until it commits,
+    # and another load waits for it that long.
+    initial_stock: list[StockMovement] = []
     for demo_product in products:
         category_id = category_ids.get(demo_product.category)
         if demo_product.sku in existing_skus:
             products_kept += 1
         elif category_id is None or category_id not in visible:
             left_out.append(demo_product.sku)
-        elif await _add_product(session, demo_product, category_id=category_id):
+        elif (product_id := await _add_product(session, demo_product, category_id)) is not None:
             products_added += 1
             existing_skus.add(demo_product.sku)
+            if demo_product.stock:
+                initial_stock.append(
+                    StockMovement(
+                        product_id=product_id,
+                        kind=StockMovementKind.INITIAL,
+                        quantity=demo_product.stock,
+                        reason="demo catalog",
+                    )
+                )
         else:
             products_kept += 1
+    await StockRepository(session).record_movements(initial_stock)
     return SeedReport(
         categories_added=categories_added,
         categories_kept=categories_kept,
@@ -100,9 +113,9 @@ async def load_demo_catalog(
 
 
 async def _add_product(
-    session: AsyncSession, demo_product: DemoProduct, *, category_id: uuid.UUID
-) -> bool:
-    """Insert a demo product and its initial stock; False if its SKU appeared meanwhile."""
+    session: AsyncSession, demo_product: DemoProduct, category_id: uuid.UUID
+) -> uuid.UUID | None:
+    """Insert a demo product; its id, or None if its SKU appeared meanwhile."""
     stored_products = ProductRepository(session)
     base = slug_from_name(demo_product.name, max_length=SLUG_MAX_LENGTH, fallback="product")
     taken = await stored_products.taken_slugs(base)
@@ -119,13 +132,5 @@ async def _add_product(
     )
     # An admin's product created with this SKU since we looked: it stays as it is.
     if not await stored_products.add_unless_sku_exists(product):
-        return False
-    if demo_product.stock:
-        await StockRepository(session).record_movement(
-            product_id=product.id,
-            kind=StockMovementKind.INITIAL,
-            quantity=demo_product.stock,
-            reason="demo catalog",
-            recorded_by=None,
-        )
-    return True
+        return None
+    return product.id

@@ -117,6 +117,11 @@ class StockRepository(Repository[StockMovement]):
             )
         )
 
+    async def record_movements(self, movements: Sequence[StockMovement]) -> None:
+        """Several ledger rows at once: one INSERT, however many."""
+        self.session.add_all(movements)
+        await self.flush()
+
     async def lock_products(self, product_ids: Sequence[uuid.UUID]) -> list[LockedProduct]:
         """Lock the products that exist among `product_ids`, in id order, until commit."""
         rows = await self.session.execute(
