@@ -10,7 +10,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from catalog.main import create_app
-from catalog.reservations import expiry
+from catalog.reservations import jobs
 from catalog.reservations.service import expire_overdue_reservations
 from catalog.settings import CatalogSettings
 from catalog_testing import DEADLINE_SECONDS
@@ -134,7 +134,7 @@ async def test_sweepers_side_by_side_expire_each_reservation_exactly_once(
         """One replica's sweeper: small batches until nothing is left for it."""
         expired = 0
         while True:
-            async with database.sessionmaker() as session, session.begin():
+            async with database.transaction() as session:
                 batch = await expire_overdue_reservations(session=session, limit=7)
             expired += batch
             if batch == 0:
@@ -160,14 +160,14 @@ async def test_the_sweeper_stops_with_the_app(
     settings: CatalogSettings, signing_key: SigningKey, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rounds = 0
-    sweep = expiry.sweep_expired_reservations
+    sweep = jobs.sweep_expired_reservations
 
     async def counted_sweep(**arguments: Any) -> int:
         nonlocal rounds
         rounds += 1
         return await sweep(**arguments)
 
-    monkeypatch.setattr(expiry, "sweep_expired_reservations", counted_sweep)
+    monkeypatch.setattr(jobs, "sweep_expired_reservations", counted_sweep)
     app = create_app(
         settings.model_copy(update={"reservation_sweep_interval_seconds": 0.01}),
         jwks_source=signing_key.jwks_source,

@@ -18,8 +18,8 @@ Json = dict[str, Any]
 async def seed(settings: CatalogSettings, **demo: Any) -> SeedReport:
     database = Database.from_settings(settings)
     try:
-        async with database.sessionmaker() as session, session.begin():
-            return await load_demo_catalog(session, **demo)
+        async with database.transaction() as session:
+            return await load_demo_catalog(session=session, **demo)
     finally:
         await database.dispose()
 

@@ -3,7 +3,7 @@ from fastapi import FastAPI
 from catalog.categories.router import router as categories_router
 from catalog.products.router import router as products_router
 from catalog.reports.router import router as reports_router
-from catalog.reservations.expiry import reservation_expiry
+from catalog.reservations.jobs import reservation_sweeper
 from catalog.reservations.router import router as reservations_router
 from catalog.settings import API_PREFIX, CatalogSettings
 from catalog.stock.router import router as stock_router
@@ -20,7 +20,7 @@ def create_app(
         name="catalog",
         settings=settings,
         api_prefix=API_PREFIX,
-        lifespan=reservation_expiry(settings),
+        jobs=[reservation_sweeper(settings)],
         jwks_source=jwks_source,
     )
     app.state.page_cursors = PageCursors(settings.cursor_signing_key.get_secret_value())

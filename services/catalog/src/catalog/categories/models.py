@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import Boolean, ForeignKey, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,3 +24,28 @@ class Category(TimestampedMixin, Base):
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CategoryBranch:
+    """A category of the active tree with the branches under it (siblings by name): the
+    tree as the service builds it from the rows, for the answer to read by attribute."""
+
+    __slots__ = ("category", "children")
+
+    def __init__(self, category: Category) -> None:
+        self.category = category
+        self.children: list[CategoryBranch] = []
+
+
+class CategoryInTree:
+    """A category with its place in the tree: the path from the top down to its parent,
+    and its active subcategories."""
+
+    __slots__ = ("ancestors", "category", "children")
+
+    def __init__(
+        self, category: Category, *, ancestors: Sequence[Category], children: Sequence[Category]
+    ) -> None:
+        self.category = category
+        self.ancestors = ancestors
+        self.children = children

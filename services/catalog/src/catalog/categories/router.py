@@ -13,6 +13,7 @@ from catalog.categories.errors import (
     CategorySlugTaken,
     ParentCategoryUnavailable,
 )
+from catalog.categories.models import Category, CategoryBranch, CategoryInTree
 from catalog.categories.schemas import (
     RESERVED_CATEGORY_SLUGS,
     CategoryCreate,
@@ -22,6 +23,7 @@ from catalog.categories.schemas import (
     CategoryUpdate,
 )
 from catalog.dependencies import PageCursorsDep
+from catalog.keyset import KeysetPageOfRows
 from catalog.settings import API_PREFIX
 from service_kit.auth import RequireAdmin
 from service_kit.database import ReadSessionDep, SessionDep
@@ -67,7 +69,7 @@ async def list_categories(
     cursors: PageCursorsDep,
     limit: PageSize = DEFAULT_PAGE_SIZE,
     cursor: CursorParam = None,
-) -> KeysetPage[CategoryOut]:
+) -> KeysetPageOfRows[Category]:
     return await service.list_categories(
         session=session, cursors=cursors, limit=limit, cursor=cursor
     )
@@ -79,7 +81,7 @@ async def list_categories(
     summary="The active category tree",
     dependencies=[PublicRead],
 )
-async def category_tree(session: ReadSessionDep) -> list[CategoryNode]:
+async def category_tree(session: ReadSessionDep) -> list[CategoryBranch]:
     return await service.category_tree(session=session)
 
 
@@ -90,7 +92,7 @@ async def category_tree(session: ReadSessionDep) -> list[CategoryNode]:
     responses=problem_responses(CategoryNotFound),
     dependencies=[PublicRead],
 )
-async def get_category(session: SessionDep, ref: CategoryRefPath) -> CategoryDetail:
+async def get_category(session: SessionDep, ref: CategoryRefPath) -> CategoryInTree:
     return await service.get_category(session=session, ref=ref)
 
 
@@ -102,7 +104,7 @@ async def get_category(session: SessionDep, ref: CategoryRefPath) -> CategoryDet
 )
 async def create_category(
     _admin: RequireAdmin, session: SessionDep, data: CategoryCreate
-) -> CategoryOut:
+) -> Category:
     return await service.create_category(session=session, data=data)
 
 
@@ -110,12 +112,16 @@ async def create_category(
     "/{ref:category_ref}",
     response_model=CategoryOut,
     responses=problem_responses(
-        CategoryNotFound, ParentCategoryUnavailable, CategoryCycle, CategorySlugTaken
+        CategoryNotFound,
+        ParentCategoryUnavailable,
+        CategoryCycle,
+        CategoryNotEmpty,
+        CategorySlugTaken,
     ),
 )
 async def update_category(
     _admin: RequireAdmin, session: SessionDep, category_id: CategoryIdPath, data: CategoryUpdate
-) -> CategoryOut:
+) -> Category:
     return await service.update_category(session=session, category_id=category_id, data=data)
 
 

@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
@@ -13,6 +13,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from catalog.categories.models import Category, CategoryBranch, CategoryInTree
 from catalog.slugs import SLUG_PATTERN, check_slug, slug_pattern
 from service_kit.text import StoredText
 
@@ -83,14 +84,38 @@ class CategoryOut(BaseModel):
     updated_at: datetime
 
 
+def _fields_of(category: Category, model: type[BaseModel], **more: Any) -> dict[str, Any]:
+    """`model`'s fields read from the category row, and `more`: what the row alone does not
+    carry (its neighbours in the tree)."""
+    return {
+        field: getattr(category, field) for field in model.model_fields if field not in more
+    } | more
+
+
 class CategoryDetail(CategoryOut):
     ancestors: list[CategoryRef] = Field(description="From the top level down to the parent")
     children: list[CategoryRef] = Field(description="Active subcategories, by name")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_category_in_tree(cls, data: Any) -> Any:
+        if isinstance(data, CategoryInTree):
+            return _fields_of(data.category, cls, ancestors=data.ancestors, children=data.children)
+        return data
+
 
 class CategoryNode(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     name: str
     slug: str
     description: str | None
     children: list["CategoryNode"]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_branch(cls, data: Any) -> Any:
+        if isinstance(data, CategoryBranch):
+            return _fields_of(data.category, cls, children=data.children)
+        return data

@@ -1,93 +1,72 @@
 """Browsing and administering the category tree."""
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.categories.errors import (
     CategoryCycle,
     CategoryNotEmpty,
     CategoryNotFound,
-    CategorySlugTaken,
     ParentCategoryUnavailable,
 )
-from catalog.categories.models import Category
+from catalog.categories.models import Category, CategoryBranch, CategoryInTree
 from catalog.categories.repository import CategoryRepository
 from catalog.categories.schemas import (
     NAME_MAX_LENGTH,
     RESERVED_CATEGORY_SLUGS,
     SLUG_MAX_LENGTH,
     CategoryCreate,
-    CategoryDetail,
-    CategoryNode,
-    CategoryOut,
-    CategoryRef,
     CategoryUpdate,
 )
+from catalog.keyset import KeysetPageOfRows, keyset_page
 from catalog.slugs import next_free_slug, parse_ref, slug_from_name
-from service_kit.database import violated_constraint
-from service_kit.pagination import KeysetPage, PageCursors, cursor_str, cursor_uuid, query_digest
+from service_kit.pagination import PageCursors, cursor_str, cursor_uuid, query_digest
 
 _LIST_DIGEST = query_digest(resource="categories")
 
 
 async def list_categories(
     *, session: AsyncSession, cursors: PageCursors, limit: int, cursor: str | None
-) -> KeysetPage[CategoryOut]:
+) -> KeysetPageOfRows[Category]:
     """Active categories, flat, by name."""
     after: tuple[str, uuid.UUID] | None = None
     if cursor is not None:
         name, category_id = cursors.read(cursor, digest=_LIST_DIGEST, key_length=2)
         after = (cursor_str(name, max_length=NAME_MAX_LENGTH), cursor_uuid(category_id))
     rows = await CategoryRepository(session).list_active_page(after=after, limit=limit + 1)
-    items = [CategoryOut.model_validate(row) for row in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = cursors.issue(digest=_LIST_DIGEST, key=[last.name, str(last.id)])
-    return KeysetPage(items=items, next_cursor=next_cursor)
+    return keyset_page(
+        rows,
+        limit=limit,
+        cursor_after=lambda last: cursors.issue(digest=_LIST_DIGEST, key=[last.name, str(last.id)]),
+    )
 
 
-async def category_tree(*, session: AsyncSession) -> list[CategoryNode]:
+async def category_tree(*, session: AsyncSession) -> list[CategoryBranch]:
     """The whole active tree, from one query; siblings by name."""
     categories = await CategoryRepository(session).list_all_active()
-    nodes = {
-        category.id: CategoryNode(
-            id=category.id,
-            name=category.name,
-            slug=category.slug,
-            description=category.description,
-            children=[],
-        )
-        for category in categories
-    }
-    roots: list[CategoryNode] = []
+    branches = {category.id: CategoryBranch(category) for category in categories}
+    roots: list[CategoryBranch] = []
     for category in categories:
-        node = nodes[category.id]
-        parent = nodes.get(category.parent_id) if category.parent_id else None
-        (parent.children if parent is not None else roots).append(node)
+        parent = branches.get(category.parent_id) if category.parent_id else None
+        (parent.children if parent is not None else roots).append(branches[category.id])
     return roots
 
 
-async def get_category(*, session: AsyncSession, ref: str) -> CategoryDetail:
+async def get_category(*, session: AsyncSession, ref: str) -> CategoryInTree:
     """An active category by id or slug, with its path from the top and its subcategories."""
     repository = CategoryRepository(session)
     category = await repository.get_active(parse_ref(ref))
     if category is None:
         raise CategoryNotFound(f"There is no category '{ref}'.")
-    ancestors = await repository.list_ancestors(category.id)
-    children = await repository.list_active_children(category.id)
-    return CategoryDetail(
-        **CategoryOut.model_validate(category).model_dump(),
-        ancestors=[CategoryRef.model_validate(item) for item in ancestors],
-        children=[CategoryRef.model_validate(item) for item in children],
+    return CategoryInTree(
+        category,
+        ancestors=await repository.list_ancestors(category.id),
+        children=await repository.list_active_children(category.id),
     )
 
 
-async def create_category(*, session: AsyncSession, data: CategoryCreate) -> CategoryOut:
+async def create_category(*, session: AsyncSession, data: CategoryCreate) -> Category:
     repository = CategoryRepository(session)
     await repository.lock_tree()
     if data.parent_id is not None:
@@ -105,14 +84,12 @@ async def create_category(*, session: AsyncSession, data: CategoryCreate) -> Cat
         parent_id=data.parent_id,
         is_active=True,
     )
-    with _slug_taken_is_a_conflict(slug):
-        await repository.add(category)
-    return CategoryOut.model_validate(category)
+    return await repository.add(category)
 
 
 async def update_category(
     *, session: AsyncSession, category_id: uuid.UUID, data: CategoryUpdate
-) -> CategoryOut:
+) -> Category:
     repository = CategoryRepository(session)
     await repository.lock_tree()
     category = await repository.get(category_id, lock=True)
@@ -138,9 +115,8 @@ async def update_category(
 
     for field, value in changes.items():
         setattr(category, field, value)
-    with _slug_taken_is_a_conflict(changes.get("slug")):
-        await repository.flush()
-    return CategoryOut.model_validate(category)
+    await repository.flush()
+    return category
 
 
 async def deactivate_category(*, session: AsyncSession, category_id: uuid.UUID) -> None:
@@ -195,15 +171,3 @@ async def _free_slug(repository: CategoryRepository, name: str) -> str:
     base = slug_from_name(name, max_length=SLUG_MAX_LENGTH, fallback="category")
     taken = await repository.taken_slugs(base) | RESERVED_CATEGORY_SLUGS
     return next_free_slug(base, taken, max_length=SLUG_MAX_LENGTH)
-
-
-@contextmanager
-def _slug_taken_is_a_conflict(slug: str | None) -> Iterator[None]:
-    try:
-        yield
-    except IntegrityError as error:
-        if violated_constraint(error) == "uq_categories_slug":
-            raise CategorySlugTaken(
-                f"The slug '{slug}' is already used by another category.", slug=slug
-            ) from error
-        raise

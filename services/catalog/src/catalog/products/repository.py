@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     Double,
@@ -18,15 +18,16 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import REGCONFIG
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.dialects.postgresql import REGCONFIG, insert
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
 from catalog.categories.models import Category
 from catalog.categories.repository import subtree_ids
+from catalog.products.errors import ProductSlugTaken, SkuTaken
 from catalog.products.models import SEARCH_CONFIG, Product, product_search_vector
 from catalog.products.schemas import ProductSort
+from service_kit.repository import Repository
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,12 @@ _ACTIVE_PRODUCT_BY_ID = _ACTIVE_PRODUCT.where(Product.id == bindparam("ref", typ
 _ACTIVE_PRODUCT_BY_SLUG = _ACTIVE_PRODUCT.where(Product.slug == bindparam("ref", type_=String()))
 
 
-@dataclass(frozen=True)
-class SortedProduct:
-    product: RowMapping  # PUBLIC_PRODUCT_COLUMNS
-    sort_key: Any
-
-
-class ProductRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+class ProductRepository(Repository[Product]):
+    model = Product
+    constraint_problems: ClassVar = {
+        "uq_products_slug": lambda: ProductSlugTaken("Another product already uses this slug."),
+        "uq_products_sku": lambda: SkuTaken("Another product already uses this SKU."),
+    }
 
     async def get(self, product_id: uuid.UUID, *, lock: bool = False) -> Product | None:
         """A product (active or not) with its category loaded; `lock` locks the product row."""
@@ -83,12 +81,12 @@ class ProductRepository:
         )
         if lock:
             statement = statement.with_for_update(of=Product)
-        return await self._session.scalar(statement)
+        return await self.session.scalar(statement)
 
     async def get_active(self, ref: uuid.UUID | str) -> RowMapping | None:
         """An active product by id or slug, with its category: PUBLIC_PRODUCT_COLUMNS, one query."""
         statement = _ACTIVE_PRODUCT_BY_ID if isinstance(ref, uuid.UUID) else _ACTIVE_PRODUCT_BY_SLUG
-        return (await self._session.execute(statement, {"ref": ref})).mappings().one_or_none()
+        return (await self.session.execute(statement, {"ref": ref})).mappings().one_or_none()
 
     async def search(
         self,
@@ -97,8 +95,9 @@ class ProductRepository:
         sort: ProductSort,
         after: tuple[Any, uuid.UUID] | None,
         limit: int,
-    ) -> Sequence[SortedProduct]:
-        """One page of active products, in one query, continuing strictly after `after`."""
+    ) -> Sequence[RowMapping]:
+        """One page of active products, in one query, continuing strictly after `after`:
+        PUBLIC_PRODUCT_COLUMNS and the `sort_key` the page is in."""
         query = (
             func.websearch_to_tsquery(cast(SEARCH_CONFIG, REGCONFIG), where.text)
             if where.text
@@ -133,21 +132,39 @@ class ProductRepository:
             statement = statement.order_by(sort_key.desc(), Product.id.desc())
         else:
             statement = statement.order_by(sort_key.asc(), Product.id.asc())
-        rows = (await self._session.execute(statement.limit(limit))).mappings().all()
-        return [SortedProduct(product=row, sort_key=row["sort_key"]) for row in rows]
+        return (await self.session.execute(statement.limit(limit))).mappings().all()
+
+    async def existing_skus(self, skus: Sequence[str]) -> set[str]:
+        return set(
+            (await self.session.scalars(select(Product.sku).where(Product.sku.in_(skus)))).all()
+        )
+
+    async def add_unless_sku_exists(self, product: Product) -> bool:
+        """Insert `product` unless one with its SKU exists (which then stays as it is); one
+        statement, so a product created meanwhile is no error. Nothing is read back."""
+        inserted = await self.session.scalar(
+            insert(Product)
+            .values(
+                id=product.id,
+                sku=product.sku,
+                slug=product.slug,
+                name=product.name,
+                description=product.description,
+                price=product.price,
+                category_id=product.category_id,
+                stock_available=product.stock_available,
+                is_active=product.is_active,
+            )
+            .on_conflict_do_nothing(index_elements=[Product.sku])
+            .returning(Product.id)
+        )
+        return inserted is not None
 
     async def taken_slugs(self, base: str) -> set[str]:
         statement = select(Product.slug).where(
             (Product.slug == base) | Product.slug.startswith(base + "-", autoescape=True)
         )
-        return set((await self._session.scalars(statement)).all())
-
-    async def add(self, product: Product) -> None:
-        self._session.add(product)
-        await self._session.flush()
-
-    async def flush(self) -> None:
-        await self._session.flush()
+        return set((await self.session.scalars(statement)).all())
 
 
 def _sort_key(sort: ProductSort, query: Any) -> tuple[ColumnElement[Any], bool]:

@@ -2,9 +2,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
+from sqlalchemy import RowMapping
 
 from catalog.caching import PublicRead
 from catalog.dependencies import PageCursorsDep
+from catalog.keyset import KeysetPageOfRows
 from catalog.products import service
 from catalog.products.errors import (
     CategoryUnavailable,
@@ -13,6 +15,7 @@ from catalog.products.errors import (
     ProductSlugTaken,
     SkuTaken,
 )
+from catalog.products.models import Product
 from catalog.products.schemas import ProductCreate, ProductOut, ProductQuery, ProductUpdate
 from catalog.settings import API_PREFIX
 from service_kit.auth import RequireAdmin
@@ -40,7 +43,7 @@ ProductIdPath = Annotated[uuid.UUID, Path(alias="ref", description="The product'
 )
 async def list_products(
     session: ReadSessionDep, cursors: PageCursorsDep, query: Annotated[ProductQuery, Query()]
-) -> KeysetPage[ProductOut]:
+) -> KeysetPageOfRows[RowMapping]:
     return await service.list_products(session=session, cursors=cursors, query=query)
 
 
@@ -51,7 +54,7 @@ async def list_products(
     responses=problem_responses(ProductNotFound),
     dependencies=[PublicRead],
 )
-async def get_product(session: ReadSessionDep, ref: ProductRefPath) -> ProductOut:
+async def get_product(session: ReadSessionDep, ref: ProductRefPath) -> RowMapping:
     return await service.get_product(session=session, ref=ref)
 
 
@@ -61,9 +64,7 @@ async def get_product(session: ReadSessionDep, ref: ProductRefPath) -> ProductOu
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(CategoryUnavailable, ProductSlugTaken, SkuTaken),
 )
-async def create_product(
-    admin: RequireAdmin, session: SessionDep, data: ProductCreate
-) -> ProductOut:
+async def create_product(admin: RequireAdmin, session: SessionDep, data: ProductCreate) -> Product:
     return await service.create_product(session=session, data=data, created_by=admin.user_id)
 
 
@@ -74,7 +75,7 @@ async def create_product(
 )
 async def update_product(
     _admin: RequireAdmin, session: SessionDep, product_id: ProductIdPath, data: ProductUpdate
-) -> ProductOut:
+) -> Product:
     return await service.update_product(session=session, product_id=product_id, data=data)
 
 

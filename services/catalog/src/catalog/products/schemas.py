@@ -1,7 +1,8 @@
 import enum
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
@@ -103,6 +104,22 @@ class ProductOut(BaseModel):
     is_active: bool
     created_at: datetime
     updated_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nest_the_category_of_a_public_row(cls, data: Any) -> Any:
+        # Public reads select plain rows (products.repository.PUBLIC_PRODUCT_COLUMNS), with
+        # the category's columns beside the product's; a Product row has its category.
+        if isinstance(data, Mapping) and "category_name" in data:
+            return {
+                **data,
+                "category": {
+                    "id": data["category_id"],
+                    "name": data["category_name"],
+                    "slug": data["category_slug"],
+                },
+            }
+        return data
 
 
 class ProductQuery(BaseModel):

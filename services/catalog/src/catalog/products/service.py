@@ -1,33 +1,24 @@
 """Browsing and administering products."""
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import RowMapping
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.categories.models import Category
 from catalog.categories.repository import CategoryRepository
+from catalog.keyset import KeysetPageOfRows, keyset_page
 from catalog.money import PRICE_DIGITS, PRICE_PLACES
-from catalog.products.errors import (
-    CategoryUnavailable,
-    InvalidProductQuery,
-    ProductNotFound,
-    ProductSlugTaken,
-    SkuTaken,
-)
+from catalog.products.errors import CategoryUnavailable, InvalidProductQuery, ProductNotFound
 from catalog.products.models import Product
 from catalog.products.repository import ProductFilter, ProductRepository
 from catalog.products.schemas import (
     NAME_MAX_LENGTH,
     SLUG_MAX_LENGTH,
     ProductCreate,
-    ProductOut,
     ProductQuery,
     ProductSort,
     ProductUpdate,
@@ -35,9 +26,7 @@ from catalog.products.schemas import (
 from catalog.slugs import next_free_slug, parse_ref, slug_from_name
 from catalog.stock.models import StockMovementKind
 from catalog.stock.repository import StockRepository
-from service_kit.database import violated_constraint
 from service_kit.pagination import (
-    KeysetPage,
     PageCursors,
     cursor_datetime,
     cursor_decimal,
@@ -50,8 +39,9 @@ from service_kit.pagination import (
 
 async def list_products(
     *, session: AsyncSession, cursors: PageCursors, query: ProductQuery
-) -> KeysetPage[ProductOut]:
-    """Active products matching the filters, one keyset page in one SQL query."""
+) -> KeysetPageOfRows[RowMapping]:
+    """Active products matching the filters, one keyset page in one SQL query: plain rows
+    of PUBLIC_PRODUCT_COLUMNS (no ORM objects on the public reads)."""
     sort = query.effective_sort
     if sort is ProductSort.RELEVANCE and not query.q:
         raise InvalidProductQuery("Sorting by relevance needs a search text (q).")
@@ -83,40 +73,26 @@ async def list_products(
     rows = await ProductRepository(session).search(
         where=where, sort=sort, after=after, limit=query.limit + 1
     )
-    items = [_public_product(row.product) for row in rows[: query.limit]]
-    next_cursor = None
-    if len(rows) > query.limit:
-        last = rows[query.limit - 1]
-        next_cursor = cursors.issue(
-            digest=digest, key=[_sort_key_to_cursor(last.sort_key), str(last.product["id"])]
-        )
-    return KeysetPage(items=items, next_cursor=next_cursor)
+    return keyset_page(
+        rows,
+        limit=query.limit,
+        cursor_after=lambda last: cursors.issue(
+            digest=digest, key=[_sort_key_to_cursor(last["sort_key"]), str(last["id"])]
+        ),
+    )
 
 
-async def get_product(*, session: AsyncSession, ref: str) -> ProductOut:
+async def get_product(*, session: AsyncSession, ref: str) -> RowMapping:
+    """An active product by id or slug: a plain row of PUBLIC_PRODUCT_COLUMNS."""
     product = await ProductRepository(session).get_active(parse_ref(ref))
     if product is None:
         raise ProductNotFound(f"There is no product '{ref}'.")
-    return _public_product(product)
-
-
-def _public_product(row: RowMapping) -> ProductOut:
-    """A product from its public columns (PUBLIC_PRODUCT_COLUMNS)."""
-    return ProductOut.model_validate(
-        {
-            **row,
-            "category": {
-                "id": row["category_id"],
-                "name": row["category_name"],
-                "slug": row["category_slug"],
-            },
-        }
-    )
+    return product
 
 
 async def create_product(
     *, session: AsyncSession, data: ProductCreate, created_by: uuid.UUID
-) -> ProductOut:
+) -> Product:
     products = ProductRepository(session)
     category = await _category_for_products(session, data.category_id)
     slug = data.slug or await _free_slug(products, data.name)
@@ -131,8 +107,7 @@ async def create_product(
         stock_available=data.stock,
         is_active=data.is_active,
     )
-    with _unique_fields_are_conflicts(slug=slug, sku=data.sku):
-        await products.add(product)
+    await products.add(product)
     if data.stock > 0:
         await StockRepository(session).record_movement(
             product_id=product.id,
@@ -141,12 +116,12 @@ async def create_product(
             reason=None,
             recorded_by=created_by,
         )
-    return ProductOut.model_validate(product)
+    return product
 
 
 async def update_product(
     *, session: AsyncSession, product_id: uuid.UUID, data: ProductUpdate
-) -> ProductOut:
+) -> Product:
     products = ProductRepository(session)
     product = await products.get(product_id, lock=True)
     if product is None:
@@ -160,9 +135,8 @@ async def update_product(
         )
     for field, value in changes.items():
         setattr(product, field, value)
-    with _unique_fields_are_conflicts(slug=changes.get("slug"), sku=changes.get("sku")):
-        await products.flush()
-    return ProductOut.model_validate(product)
+    await products.flush()
+    return product
 
 
 async def deactivate_product(*, session: AsyncSession, product_id: uuid.UUID) -> None:
@@ -189,23 +163,6 @@ async def _category_for_products(session: AsyncSession, category_id: uuid.UUID) 
 async def _free_slug(products: ProductRepository, name: str) -> str:
     base = slug_from_name(name, max_length=SLUG_MAX_LENGTH, fallback="product")
     return next_free_slug(base, await products.taken_slugs(base), max_length=SLUG_MAX_LENGTH)
-
-
-@contextmanager
-def _unique_fields_are_conflicts(*, slug: str | None, sku: str | None) -> Iterator[None]:
-    try:
-        yield
-    except IntegrityError as error:
-        constraint = violated_constraint(error)
-        if constraint == "uq_products_slug":
-            raise ProductSlugTaken(
-                f"The slug '{slug}' is already used by another product.", slug=slug
-            ) from error
-        if constraint == "uq_products_sku":
-            raise SkuTaken(
-                f"The SKU '{sku}' is already used by another product.", sku=sku
-            ) from error
-        raise
 
 
 def _sort_key_to_cursor(value: Any) -> Any:

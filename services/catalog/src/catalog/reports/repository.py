@@ -5,12 +5,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row, text
-from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.products.models import Product
+from service_kit.repository import Repository
 
 
-class ReportRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+class ReportRepository(Repository[Product]):
+    """Reads over the products (and their categories) that no endpoint of theirs needs.
+
+    The columns are named as the reports' schemas name them, so a row is an answer's item.
+    """
+
+    model = Product
 
     async def low_stock(
         self, *, threshold: int, after: tuple[int, uuid.UUID] | None, limit: int
@@ -18,7 +24,8 @@ class ReportRepository:
         """Active products with at most `threshold` units available, scarcest first."""
         keyset = "AND (stock_available, id) > (:after_available, :after_id)" if after else ""
         statement = text(
-            "SELECT id, name, slug, sku, stock_available, stock_held, stock_committed"  # noqa: S608
+            "SELECT id AS product_id, name, slug, sku, stock_available AS available,"  # noqa: S608
+            " stock_held AS held, stock_committed AS committed"
             " FROM catalog.products"
             f" WHERE is_active AND stock_available <= :threshold {keyset}"
             " ORDER BY stock_available, id LIMIT :limit"
@@ -26,7 +33,7 @@ class ReportRepository:
         parameters: dict[str, Any] = {"threshold": threshold, "limit": limit}
         if after is not None:
             parameters.update(after_available=after[0], after_id=after[1])
-        return (await self._session.execute(statement, parameters)).all()
+        return (await self.session.execute(statement, parameters)).all()
 
     async def category_stats(self) -> Sequence[Row[Any]]:
         """Per active category: its active products and those of all its subcategories.
@@ -41,7 +48,7 @@ class ReportRepository:
             "  SELECT tree.ancestor_id, child.id FROM catalog.categories AS child"
             "  JOIN tree ON child.parent_id = tree.category_id WHERE child.is_active"
             ")"
-            " SELECT c.id, c.name, c.slug, count(p.id) AS product_count,"
+            " SELECT c.id AS category_id, c.name, c.slug, count(p.id) AS product_count,"
             " min(p.price) AS min_price, round(avg(p.price), 2) AS avg_price,"
             " max(p.price) AS max_price"
             " FROM catalog.categories AS c"
@@ -49,4 +56,4 @@ class ReportRepository:
             " LEFT JOIN catalog.products AS p ON p.category_id = tree.category_id AND p.is_active"
             " GROUP BY c.id ORDER BY c.name, c.id"
         )
-        return (await self._session.execute(statement)).all()
+        return (await self.session.execute(statement)).all()

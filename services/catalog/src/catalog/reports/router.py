@@ -1,13 +1,16 @@
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from sqlalchemy import Row
 
 from catalog.dependencies import PageCursorsDep
+from catalog.keyset import KeysetPageOfRows
 from catalog.reports import service
 from catalog.reports.schemas import CategoryStats, LowStockProduct
 from catalog.settings import API_PREFIX
 from service_kit.auth import RequireAdmin
-from service_kit.database import SessionDep
+from service_kit.database import ReadSessionDep
 from service_kit.openapi import problem_responses
 from service_kit.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -28,14 +31,14 @@ router = APIRouter(prefix=API_PREFIX + "/reports", tags=["reports"])
 )
 async def low_stock(
     _admin: RequireAdmin,
-    session: SessionDep,
+    session: ReadSessionDep,
     cursors: PageCursorsDep,
     threshold: Annotated[
         int, Query(ge=0, le=1_000_000, description="At most this many available")
     ] = 5,
     limit: PageSize = DEFAULT_PAGE_SIZE,
     cursor: CursorParam = None,
-) -> KeysetPage[LowStockProduct]:
+) -> KeysetPageOfRows[Row[Any]]:
     return await service.low_stock(
         session=session, cursors=cursors, threshold=threshold, limit=limit, cursor=cursor
     )
@@ -46,5 +49,5 @@ async def low_stock(
     response_model=list[CategoryStats],
     summary="Per active category, subcategories included: product count and prices (admin)",
 )
-async def category_stats(_admin: RequireAdmin, session: SessionDep) -> list[CategoryStats]:
+async def category_stats(_admin: RequireAdmin, session: ReadSessionDep) -> Sequence[Row[Any]]:
     return await service.category_stats(session=session)

@@ -1,11 +1,13 @@
 import uuid
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from service_kit.money import Money
 
 
 class LowStockProduct(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     product_id: uuid.UUID
     name: str
     slug: str
@@ -17,6 +19,8 @@ class LowStockProduct(BaseModel):
 
 class CategoryStats(BaseModel):
     """Active products in a category and all its subcategories."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     category_id: uuid.UUID
     name: str

@@ -1,10 +1,14 @@
 """Admin reports: what is running out, and how prices spread per category."""
 
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.keyset import KeysetPageOfRows, keyset_page
 from catalog.reports.repository import ReportRepository
-from catalog.reports.schemas import CategoryStats, LowStockProduct
-from service_kit.pagination import KeysetPage, PageCursors, cursor_int, cursor_uuid, query_digest
+from service_kit.pagination import PageCursors, cursor_int, cursor_uuid, query_digest
 
 
 async def low_stock(
@@ -14,7 +18,7 @@ async def low_stock(
     threshold: int,
     limit: int,
     cursor: str | None,
-) -> KeysetPage[LowStockProduct]:
+) -> KeysetPageOfRows[Row[Any]]:
     digest = query_digest(report="low-stock", threshold=threshold)
     after = None
     if cursor is not None:
@@ -23,36 +27,14 @@ async def low_stock(
     rows = await ReportRepository(session).low_stock(
         threshold=threshold, after=after, limit=limit + 1
     )
-    items = [
-        LowStockProduct(
-            product_id=row.id,
-            name=row.name,
-            slug=row.slug,
-            sku=row.sku,
-            available=row.stock_available,
-            held=row.stock_held,
-            committed=row.stock_committed,
-        )
-        for row in rows[:limit]
-    ]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        next_cursor = cursors.issue(digest=digest, key=[last.available, str(last.product_id)])
-    return KeysetPage(items=items, next_cursor=next_cursor)
+    return keyset_page(
+        rows,
+        limit=limit,
+        cursor_after=lambda last: cursors.issue(
+            digest=digest, key=[last.available, str(last.product_id)]
+        ),
+    )
 
 
-async def category_stats(*, session: AsyncSession) -> list[CategoryStats]:
-    rows = await ReportRepository(session).category_stats()
-    return [
-        CategoryStats(
-            category_id=row.id,
-            name=row.name,
-            slug=row.slug,
-            product_count=row.product_count,
-            min_price=row.min_price,
-            avg_price=row.avg_price,
-            max_price=row.max_price,
-        )
-        for row in rows
-    ]
+async def category_stats(*, session: AsyncSession) -> Sequence[Row[Any]]:
+    return await ReportRepository(session).category_stats()

@@ -5,6 +5,7 @@ class InvalidServiceCredential(Unauthorized):
     code = "invalid-service-credential"
     title = "Invalid service credential"
 
+    # A 401 says how to authenticate (RFC 9110), every one of them: the class sets it.
     def __init__(self, detail: str) -> None:
         super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="internal"'})
 

@@ -10,13 +10,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import joinedload
 
 from catalog.reservations.models import Reservation, ReservationLine, ReservationStatus
 from catalog.stock.repository import LockedProduct
+from service_kit.repository import Repository
 
 
 @dataclass(frozen=True)
@@ -24,71 +24,6 @@ class LockedReservation:
     reservation: Reservation
     # By the database clock, which the sweeper uses too.
     overdue: bool
-
-
-class ReservationRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def lock_by_key(self, key: str) -> LockedReservation | None:
-        """The reservation, locked until commit; concurrent moves on it queue up."""
-        row = (
-            await self._session.execute(
-                select(Reservation, (Reservation.expires_at <= func.now()).label("overdue"))
-                .where(Reservation.key == key)
-                .with_for_update(of=Reservation)
-            )
-        ).one_or_none()
-        if row is None:
-            return None
-        return LockedReservation(reservation=row[0], overdue=bool(row[1]))
-
-    async def lock_overdue_held(self, *, limit: int) -> Sequence[Reservation]:
-        """Up to `limit` held reservations past their expiry that no one else has locked.
-
-        SKIP LOCKED lets several sweepers (one per replica) work side by side: each takes
-        rows the others are not working on, and none waits.
-        """
-        statement = (
-            select(Reservation)
-            .where(
-                Reservation.status == ReservationStatus.HELD.value,
-                Reservation.expires_at <= func.now(),
-            )
-            .order_by(Reservation.expires_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        return (await self._session.scalars(statement)).all()
-
-    async def lines(self, reservation_id: uuid.UUID) -> Sequence[ReservationLine]:
-        statement = (
-            select(ReservationLine)
-            .where(ReservationLine.reservation_id == reservation_id)
-            .order_by(ReservationLine.position)
-        )
-        return (await self._session.scalars(statement)).all()
-
-    async def quantities(self, reservation_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
-        """Units per product over the given reservations."""
-        statement = (
-            select(ReservationLine.product_id, func.sum(ReservationLine.quantity))
-            .where(ReservationLine.reservation_id.in_(reservation_ids))
-            .group_by(ReservationLine.product_id)
-        )
-        rows = (await self._session.execute(statement)).all()
-        return {product_id: int(total) for product_id, total in rows}
-
-    async def mark_expired(self, reservation_ids: Sequence[uuid.UUID]) -> None:
-        await self._session.execute(
-            update(Reservation)
-            .where(Reservation.id.in_(reservation_ids))
-            .values(status=ReservationStatus.EXPIRED.value)
-            .execution_options(synchronize_session=False)
-        )
-
-    async def flush(self) -> None:
-        await self._session.flush()
 
 
 @dataclass(frozen=True)
@@ -158,89 +93,104 @@ _RESERVE = text(
     """
 )
 
-_RESERVATION_WITH_LINES = text(
-    """
-    SELECT r.status, r.expires_at,
-           l.product_id, l.sku, l.name, l.unit_price, l.quantity
-    FROM catalog.reservations AS r
-    JOIN catalog.reservation_lines AS l ON l.reservation_id = r.id
-    WHERE r.key = :key
-    ORDER BY l.position
-    """
-)
+
+# The reservation with its lines, in one statement (a join, not a second query).
+_WITH_LINES = joinedload(Reservation.lines)
 
 
-async def reserve(
-    connection: AsyncConnection, *, key: str, ttl_seconds: int, wanted: Mapping[uuid.UUID, int]
-) -> ReserveAttempt:
-    """Hold `wanted` (product -> units, in the caller's order) under `key`, all or nothing.
+class ReservationRepository(Repository[Reservation]):
+    model = Reservation
 
-    `expires_at` is None when nothing was written: some line cannot be served, or the key
-    exists already (`find` tells which).
-    """
-    rows = await connection.execute(
-        _RESERVE,
-        {
-            "reservation_id": uuid.uuid4(),
-            "key": key,
-            "ttl_seconds": ttl_seconds,
-            "lines": json.dumps(
-                [
-                    {"product_id": str(product_id), "quantity": quantity, "position": position}
-                    for position, (product_id, quantity) in enumerate(wanted.items())
-                ]
-            ),
-        },
-    )
-    expires_at: datetime | None = None
-    products: dict[uuid.UUID, LockedProduct] = {}
-    for row in rows:
-        expires_at = row.expires_at
-        products[row.id] = LockedProduct(
-            product_id=row.id,
-            name=row.name,
-            sku=row.sku,
-            price=row.price,
-            is_active=row.is_active,
-            available=row.stock_available,
+    async def reserve(
+        self, *, key: str, ttl_seconds: int, wanted: Mapping[uuid.UUID, int]
+    ) -> ReserveAttempt:
+        """Hold `wanted` (product -> units, in the caller's order) under `key`, all or nothing.
+
+        `expires_at` is None when nothing was written: some line cannot be served, or the key
+        exists already (`find` tells which). One statement: on an autocommit session it is
+        its own transaction.
+        """
+        rows = await self.session.execute(
+            _RESERVE,
+            {
+                "reservation_id": uuid.uuid4(),
+                "key": key,
+                "ttl_seconds": ttl_seconds,
+                "lines": json.dumps(
+                    [
+                        {"product_id": str(product_id), "quantity": quantity, "position": position}
+                        for position, (product_id, quantity) in enumerate(wanted.items())
+                    ]
+                ),
+            },
         )
-    return ReserveAttempt(expires_at=expires_at, products=products)
-
-
-@dataclass(frozen=True)
-class StoredLine:
-    product_id: uuid.UUID
-    sku: str
-    name: str
-    unit_price: Decimal
-    quantity: int
-
-
-@dataclass(frozen=True)
-class StoredReservation:
-    key: str
-    status: ReservationStatus
-    expires_at: datetime
-    lines: Sequence[StoredLine]
-
-
-async def find(executor: AsyncConnection | AsyncSession, key: str) -> StoredReservation | None:
-    """The reservation under `key` with its lines (in the caller's order), in one statement."""
-    rows = (await executor.execute(_RESERVATION_WITH_LINES, {"key": key})).all()
-    if not rows:
-        return None
-    return StoredReservation(
-        key=key,
-        status=ReservationStatus(rows[0].status),
-        expires_at=rows[0].expires_at,
-        lines=[
-            StoredLine(
-                product_id=row.product_id,
-                sku=row.sku,
+        expires_at: datetime | None = None
+        products: dict[uuid.UUID, LockedProduct] = {}
+        for row in rows:
+            expires_at = row.expires_at
+            products[row.id] = LockedProduct(
+                product_id=row.id,
                 name=row.name,
-                unit_price=row.unit_price,
-                quantity=row.quantity,
+                sku=row.sku,
+                price=row.price,
+                is_active=row.is_active,
+                available=row.stock_available,
             )
-            for row in rows
-        ],
-    )
+        return ReserveAttempt(expires_at=expires_at, products=products)
+
+    async def find(self, key: str) -> Reservation | None:
+        """The reservation under `key` with its lines, in one statement."""
+        result = await self.session.execute(
+            select(Reservation).options(_WITH_LINES).where(Reservation.key == key)
+        )
+        return result.unique().scalar_one_or_none()
+
+    async def lock_by_key(self, key: str) -> LockedReservation | None:
+        """The reservation with its lines, locked until commit; concurrent moves on it queue
+        up. One statement: the lines come joined (only the reservation row is locked)."""
+        result = await self.session.execute(
+            select(Reservation, (Reservation.expires_at <= func.now()).label("overdue"))
+            .options(_WITH_LINES)
+            .where(Reservation.key == key)
+            .with_for_update(of=Reservation)
+        )
+        row = result.unique().one_or_none()
+        if row is None:
+            return None
+        return LockedReservation(reservation=row[0], overdue=bool(row[1]))
+
+    async def lock_overdue_held(self, *, limit: int) -> Sequence[Reservation]:
+        """Up to `limit` held reservations past their expiry that no one else has locked.
+
+        SKIP LOCKED lets several sweepers (one per replica) work side by side: each takes
+        rows the others are not working on, and none waits.
+        """
+        statement = (
+            select(Reservation)
+            .where(
+                Reservation.status == ReservationStatus.HELD,
+                Reservation.expires_at <= func.now(),
+            )
+            .order_by(Reservation.expires_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return (await self.session.scalars(statement)).all()
+
+    async def quantities(self, reservation_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+        """Units per product over the given reservations."""
+        statement = (
+            select(ReservationLine.product_id, func.sum(ReservationLine.quantity))
+            .where(ReservationLine.reservation_id.in_(reservation_ids))
+            .group_by(ReservationLine.product_id)
+        )
+        rows = (await self.session.execute(statement)).all()
+        return {product_id: int(total) for product_id, total in rows}
+
+    async def mark_expired(self, reservation_ids: Sequence[uuid.UUID]) -> None:
+        await self.session.execute(
+            update(Reservation)
+            .where(Reservation.id.in_(reservation_ids))
+            .values(status=ReservationStatus.EXPIRED)
+            .execution_options(synchronize_session=False)
+        )

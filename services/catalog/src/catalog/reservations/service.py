@@ -8,26 +8,25 @@ Every move is idempotent: asking for the state a reservation is already in answe
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.reservations import repository
 from catalog.reservations.errors import (
-    IllegalReservationTransition,
     InsufficientStock,
     ProductUnavailable,
-    ReservationExpired,
     ReservationKeyConflict,
     ReservationNotFound,
 )
-from catalog.reservations.models import Reservation, ReservationLine, ReservationStatus
-from catalog.reservations.repository import ReservationRepository, StoredReservation
-from catalog.reservations.schemas import (
-    RequestedLine,
-    ReservationOut,
-    ReservationRequest,
-    ReservedLine,
+from catalog.reservations.models import (
+    HeldLine,
+    HeldReservation,
+    Reservation,
+    ReservationLine,
+    ReservationStatus,
 )
+from catalog.reservations.repository import ReservationRepository, ReserveAttempt
+from catalog.reservations.schemas import RequestedLine, ReservationRequest
 from catalog.stock.repository import StockColumn, StockRepository
+from service_kit.database import Database
 
 
 class StockAccountingError(RuntimeError):
@@ -35,50 +34,37 @@ class StockAccountingError(RuntimeError):
 
 
 async def reserve_stock(
-    *, connection: AsyncConnection, request: ReservationRequest, default_ttl_seconds: int
-) -> tuple[ReservationOut, bool]:
+    *, database: Database, request: ReservationRequest, default_ttl_seconds: int
+) -> tuple[Reservation | HeldReservation, bool]:
     """Hold stock for every line, or for none; returns the reservation and whether it is new.
 
     The same key with the same lines answers the stored reservation and touches no stock;
-    with other lines it is a conflict. A new reservation is one statement, atomic by itself
-    (repository.reserve), so `connection` may be in autocommit mode; a refusal writes nothing.
+    with other lines it is a conflict. A refusal writes nothing.
     """
     wanted = _summed(request.lines)
-    attempt = await repository.reserve(
-        connection,
-        key=request.key,
-        ttl_seconds=request.ttl_seconds or default_ttl_seconds,
-        wanted=wanted,
-    )
-    if attempt.expires_at is not None:
-        products = attempt.products
-        return ReservationOut(
+    # Not the request's transaction: a new reservation is one statement, atomic by itself
+    # (ReservationRepository.reserve), so it runs on an autocommit session, without
+    # BEGIN/COMMIT (two round trips fewer on the path every order waits for).
+    async with database.read_sessionmaker() as session:
+        reservations = ReservationRepository(session)
+        attempt = await reservations.reserve(
             key=request.key,
-            status=ReservationStatus.HELD,
-            expires_at=attempt.expires_at,
-            lines=[
-                ReservedLine(
-                    product_id=product_id,
-                    sku=products[product_id].sku,
-                    name=products[product_id].name,
-                    unit_price=products[product_id].price,
-                    quantity=quantity,
-                )
-                for product_id, quantity in wanted.items()
-            ],
-        ), True
-
-    # Nothing was written. An existing key answers first (a retry gets the first answer,
-    # whatever the stock is now); this is a new statement, so it sees a reservation that a
-    # concurrent request with the same key committed while this one waited for its locks.
-    existing = await repository.find(connection, request.key)
+            ttl_seconds=request.ttl_seconds or default_ttl_seconds,
+            wanted=wanted,
+        )
+        if attempt.expires_at is not None:
+            return _held(request.key, attempt, wanted), True
+        # Nothing was written. An existing key answers first (a retry gets the first
+        # answer, whatever the stock is now); this is a new statement, so it sees a
+        # reservation that a concurrent request with the same key committed meanwhile.
+        existing = await reservations.find(request.key)
     if existing is not None:
         if {line.product_id: line.quantity for line in existing.lines} != wanted:
             raise ReservationKeyConflict(
                 f"Reservation '{request.key}' exists with other lines; use a new key for a new"
                 " reservation.",
             )
-        return _stored_out(existing), False
+        return existing, False
     products = attempt.products
     unavailable = [
         product_id
@@ -107,69 +93,50 @@ async def reserve_stock(
     raise StockAccountingError(f"reservation {request.key!r} was neither made nor refused")
 
 
-async def get_reservation(*, session: AsyncSession, key: str) -> ReservationOut:
-    reservation = await repository.find(session, key)
+async def get_reservation(*, session: AsyncSession, key: str) -> Reservation:
+    reservation = await ReservationRepository(session).find(key)
     if reservation is None:
         raise ReservationNotFound(f"There is no reservation '{key}'.")
-    return _stored_out(reservation)
+    return reservation
 
 
-async def commit_reservation(*, session: AsyncSession, key: str) -> ReservationOut:
-    """held -> committed: the units are sold. A reservation past its expiry cannot commit,
-    even if the sweeper has not released it yet."""
+async def commit_reservation(*, session: AsyncSession, key: str) -> Reservation:
+    """held -> committed: the units are sold (Reservation.commit says when it may)."""
     reservations = ReservationRepository(session)
     locked = await reservations.lock_by_key(key)
     if locked is None:
         raise ReservationNotFound(f"There is no reservation '{key}'.")
     reservation = locked.reservation
-    lines = await reservations.lines(reservation.id)
-    status = ReservationStatus(reservation.status)
-    if status is ReservationStatus.COMMITTED:
-        return _out(reservation, lines)
-    if status is ReservationStatus.EXPIRED or (status is ReservationStatus.HELD and locked.overdue):
-        raise ReservationExpired(
-            f"Reservation '{key}' expired at {reservation.expires_at.isoformat()}; its stock is"
-            " back on sale.",
-            expires_at=reservation.expires_at.isoformat(),
+    if reservation.commit(overdue=locked.overdue):
+        await _move(
+            StockRepository(session),
+            _quantities(reservation.lines),
+            source=StockColumn.HELD,
+            target=StockColumn.COMMITTED,
         )
-    if status is not ReservationStatus.HELD:
-        raise IllegalReservationTransition(
-            f"Reservation '{key}' is {status.value} and cannot be committed.",
-            status=status.value,
-        )
-    await _move(
-        StockRepository(session),
-        _quantities(lines),
-        source=StockColumn.HELD,
-        target=StockColumn.COMMITTED,
-    )
-    reservation.status = ReservationStatus.COMMITTED.value
-    await reservations.flush()
-    return _out(reservation, lines)
+        await reservations.flush()
+    return reservation
 
 
-async def release_reservation(*, session: AsyncSession, key: str) -> ReservationOut:
+async def release_reservation(*, session: AsyncSession, key: str) -> Reservation:
     """held or committed -> released: the units are back on sale. Released and expired
-    reservations answer as they are; a held one past its expiry is recorded as expired."""
+    reservations answer as they are (Reservation.release)."""
     reservations = ReservationRepository(session)
     locked = await reservations.lock_by_key(key)
     if locked is None:
         raise ReservationNotFound(f"There is no reservation '{key}'.")
     reservation = locked.reservation
-    lines = await reservations.lines(reservation.id)
-    status = ReservationStatus(reservation.status)
-    if status in (ReservationStatus.RELEASED, ReservationStatus.EXPIRED):
-        return _out(reservation, lines)
-    source = StockColumn.HELD if status is ReservationStatus.HELD else StockColumn.COMMITTED
-    await _move(
-        StockRepository(session), _quantities(lines), source=source, target=StockColumn.AVAILABLE
-    )
-    overdue = status is ReservationStatus.HELD and locked.overdue
-    reservation.status = (
-        ReservationStatus.EXPIRED if overdue else ReservationStatus.RELEASED
-    ).value
-    await reservations.flush()
-    return _out(reservation, lines)
+    released = reservation.release(overdue=locked.overdue)
+    if released is not None:
+        source = StockColumn.HELD if released is ReservationStatus.HELD else StockColumn.COMMITTED
+        await _move(
+            StockRepository(session),
+            _quantities(reservation.lines),
+            source=source,
+            target=StockColumn.AVAILABLE,
+        )
+        await reservations.flush()
+    return reservation
 
 
 async def expire_overdue_reservations(*, session: AsyncSession, limit: int) -> int:
@@ -217,18 +184,25 @@ def _summed(lines: Sequence[RequestedLine]) -> dict[uuid.UUID, int]:
     return wanted
 
 
-def _quantities(lines: Sequence[ReservationLine]) -> dict[uuid.UUID, int]:
-    return {line.product_id: line.quantity for line in lines}
-
-
-def _out(reservation: Reservation, lines: Sequence[ReservationLine]) -> ReservationOut:
-    return ReservationOut(
-        key=reservation.key,
-        status=ReservationStatus(reservation.status),
-        expires_at=reservation.expires_at,
-        lines=[ReservedLine.model_validate(line) for line in lines],
+def _held(key: str, attempt: ReserveAttempt, wanted: dict[uuid.UUID, int]) -> HeldReservation:
+    """The reservation `attempt` just stored, as it stored it, without reading it back."""
+    assert attempt.expires_at is not None
+    products = attempt.products
+    return HeldReservation(
+        key=key,
+        expires_at=attempt.expires_at,
+        lines=[
+            HeldLine(
+                product_id=product_id,
+                sku=products[product_id].sku,
+                name=products[product_id].name,
+                unit_price=products[product_id].price,
+                quantity=quantity,
+            )
+            for product_id, quantity in wanted.items()
+        ],
     )
 
 
-def _stored_out(reservation: StoredReservation) -> ReservationOut:
-    return ReservationOut.model_validate(reservation)
+def _quantities(lines: Sequence[ReservationLine]) -> dict[uuid.UUID, int]:
+    return {line.product_id: line.quantity for line in lines}

@@ -15,8 +15,8 @@ async def main() -> None:
     settings = DatabaseSettings()
     database = Database.from_settings(settings)
     try:
-        async with database.sessionmaker() as session, session.begin():
-            report = await load_demo_catalog(session)
+        async with database.transaction() as session:
+            report = await load_demo_catalog(session=session)
     finally:
         await database.dispose()
     logger.info(

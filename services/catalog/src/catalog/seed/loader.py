@@ -15,8 +15,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.categories.models import Category
@@ -27,6 +25,7 @@ from catalog.products.schemas import SLUG_MAX_LENGTH
 from catalog.seed.demo_catalog import CATEGORIES, PRODUCTS, DemoCategory, DemoProduct
 from catalog.slugs import next_free_slug, slug_from_name
 from catalog.stock.models import StockMovement, StockMovementKind
+from catalog.stock.repository import StockRepository
 
 
 @dataclass(frozen=True)
@@ -40,17 +39,18 @@ class SeedReport:
 
 
 async def load_demo_catalog(
-    session: AsyncSession,
     *,
+    session: AsyncSession,
     categories: Sequence[DemoCategory] = CATEGORIES,
     products: Sequence[DemoProduct] = PRODUCTS,
 ) -> SeedReport:
     """Add the demo categories (parents first) and products that are missing."""
     # The lock every category write takes: another load, or an admin deactivating a
     # category, waits until this one commits, so what is read below stays true until then.
-    await CategoryRepository(session).lock_tree()
-    category_ids = await _category_ids(session, [category.slug for category in categories])
-    visible = await _visible_category_ids(session)
+    stored_categories = CategoryRepository(session)
+    await stored_categories.lock_tree()
+    category_ids = await stored_categories.ids_by_slug([category.slug for category in categories])
+    visible = await stored_categories.visible_ids()
     left_out: list[str] = []
 
     categories_added = categories_kept = 0
@@ -62,10 +62,8 @@ async def load_demo_catalog(
         if demo_category.parent is not None and parent_id not in visible:
             left_out.append(demo_category.slug)
             continue
-        new_id = uuid.uuid4()
-        await session.execute(
-            insert(Category).values(
-                id=new_id,
+        category = await stored_categories.add(
+            Category(
                 slug=demo_category.slug,
                 name=demo_category.name,
                 description=demo_category.description,
@@ -73,24 +71,38 @@ async def load_demo_catalog(
                 is_active=True,
             )
         )
-        category_ids[demo_category.slug] = new_id
-        visible.add(new_id)
+        category_ids[demo_category.slug] = category.id
+        visible.add(category.id)
         categories_added += 1
 
-    existing_skus = await _existing_skus(session, [product.sku for product in products])
+    existing_skus = await ProductRepository(session).existing_skus(
+        [product.sku for product in products]
+    )
     products_added = products_kept = 0
+    # One INSERT for all of them at the end: the load holds the tree lock until it commits,
+    # and another load waits for it that long.
+    initial_stock: list[StockMovement] = []
     for demo_product in products:
         category_id = category_ids.get(demo_product.category)
         if demo_product.sku in existing_skus:
             products_kept += 1
         elif category_id is None or category_id not in visible:
             left_out.append(demo_product.sku)
-        elif await _add_product(session, demo_product, category_id=category_id):
+        elif (product_id := await _add_product(session, demo_product, category_id)) is not None:
             products_added += 1
             existing_skus.add(demo_product.sku)
+            if demo_product.stock:
+                initial_stock.append(
+                    StockMovement(
+                        product_id=product_id,
+                        kind=StockMovementKind.INITIAL,
+                        quantity=demo_product.stock,
+                        reason="demo catalog",
+                    )
+                )
         else:
             products_kept += 1
-    await session.flush()
+    await StockRepository(session).record_movements(initial_stock)
     return SeedReport(
         categories_added=categories_added,
         categories_kept=categories_kept,
@@ -101,61 +113,24 @@ async def load_demo_catalog(
 
 
 async def _add_product(
-    session: AsyncSession, demo_product: DemoProduct, *, category_id: uuid.UUID
-) -> bool:
-    """Insert a demo product and its initial stock; False if its SKU appeared meanwhile."""
+    session: AsyncSession, demo_product: DemoProduct, category_id: uuid.UUID
+) -> uuid.UUID | None:
+    """Insert a demo product; its id, or None if its SKU appeared meanwhile."""
+    stored_products = ProductRepository(session)
     base = slug_from_name(demo_product.name, max_length=SLUG_MAX_LENGTH, fallback="product")
-    taken = await ProductRepository(session).taken_slugs(base)
-    product_id = await session.scalar(
-        insert(Product)
-        .values(
-            id=uuid.uuid4(),
-            sku=demo_product.sku,
-            slug=next_free_slug(base, taken, max_length=SLUG_MAX_LENGTH),
-            name=demo_product.name,
-            description=demo_product.description,
-            price=demo_product.price,
-            category_id=category_id,
-            stock_available=demo_product.stock,
-            is_active=True,
-        )
-        # An admin's product created with this SKU since we looked: it stays as it is.
-        .on_conflict_do_nothing(index_elements=[Product.sku])
-        .returning(Product.id)
+    taken = await stored_products.taken_slugs(base)
+    product = Product(
+        id=uuid.uuid4(),
+        sku=demo_product.sku,
+        slug=next_free_slug(base, taken, max_length=SLUG_MAX_LENGTH),
+        name=demo_product.name,
+        description=demo_product.description,
+        price=demo_product.price,
+        category_id=category_id,
+        stock_available=demo_product.stock,
+        is_active=True,
     )
-    if product_id is None:
-        return False
-    if demo_product.stock:
-        session.add(
-            StockMovement(
-                product_id=product_id,
-                kind=StockMovementKind.INITIAL.value,
-                quantity=demo_product.stock,
-                reason="demo catalog",
-            )
-        )
-    return True
-
-
-async def _category_ids(session: AsyncSession, slugs: Sequence[str]) -> dict[str, uuid.UUID]:
-    rows = await session.execute(select(Category.slug, Category.id).where(Category.slug.in_(slugs)))
-    return {slug: category_id for slug, category_id in rows}  # noqa: C416 (rows are no mapping)
-
-
-async def _visible_category_ids(session: AsyncSession) -> set[uuid.UUID]:
-    """Active categories whose ancestors are all active: where the public can see products."""
-    rows = await session.scalars(
-        text(
-            "WITH RECURSIVE visible (id) AS ("
-            "  SELECT id FROM catalog.categories WHERE parent_id IS NULL AND is_active"
-            "  UNION ALL"
-            "  SELECT child.id FROM catalog.categories AS child"
-            "  JOIN visible ON child.parent_id = visible.id WHERE child.is_active"
-            ") SELECT id FROM visible"
-        )
-    )
-    return set(rows.all())
-
-
-async def _existing_skus(session: AsyncSession, skus: Sequence[str]) -> set[str]:
-    return set((await session.scalars(select(Product.sku).where(Product.sku.in_(skus)))).all())
+    # An admin's product created with this SKU since we looked: it stays as it is.
+    if not await stored_products.add_unless_sku_exists(product):
+        return None
+    return product.id

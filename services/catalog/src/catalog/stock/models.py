@@ -9,7 +9,6 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Integer,
-    String,
     Text,
     Uuid,
     func,
@@ -17,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog.models import Base
+from service_kit.database import StringEnum
 
 
 class StockMovementKind(enum.StrEnum):
@@ -41,7 +41,7 @@ class StockMovement(Base):
     product_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("products.id", ondelete="RESTRICT"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[StockMovementKind] = mapped_column(StringEnum(StockMovementKind, 16))
     quantity: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)

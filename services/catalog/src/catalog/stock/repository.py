@@ -15,10 +15,10 @@ from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Row, text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.stock.models import StockMovement, StockMovementKind
 from service_kit.numbers import INT4_MAX
+from service_kit.repository import Repository
 
 # A product's three counters are `integer` columns and together hold all its units, so their
 # sum may not pass what one of them can hold: then no move between them can overflow either.
@@ -33,6 +33,8 @@ class StockColumn(enum.StrEnum):
 
 @dataclass(frozen=True)
 class StockRow:
+    """Where a product's units are (the answer's StockLevels, read by attribute)."""
+
     product_id: uuid.UUID
     available: int
     held: int
@@ -58,13 +60,14 @@ def _stock_row(row: Row[Any]) -> StockRow:
     )
 
 
-class StockRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+class StockRepository(Repository[StockMovement]):
+    """The stock ledger (its rows are StockMovements) and the product columns it balances."""
+
+    model = StockMovement
 
     async def levels(self, product_id: uuid.UUID) -> StockRow | None:
         row = (
-            await self._session.execute(
+            await self.session.execute(
                 text(
                     "SELECT id, stock_available, stock_held, stock_committed"
                     " FROM catalog.products WHERE id = :product_id"
@@ -79,7 +82,7 @@ class StockRepository:
         product's units past MAX_UNITS_PER_PRODUCT (then None, and nothing changes)."""
         # The checks add in bigint: in integer the sum itself would overflow (an error).
         row = (
-            await self._session.execute(
+            await self.session.execute(
                 text(
                     "UPDATE catalog.products"
                     " SET stock_available = stock_available + CAST(:delta AS integer),"
@@ -104,20 +107,24 @@ class StockRepository:
         reason: str | None,
         recorded_by: uuid.UUID | None,
     ) -> None:
-        self._session.add(
+        await self.add(
             StockMovement(
                 product_id=product_id,
-                kind=kind.value,
+                kind=kind,
                 quantity=quantity,
                 reason=reason,
                 recorded_by=recorded_by,
             )
         )
-        await self._session.flush()
+
+    async def record_movements(self, movements: Sequence[StockMovement]) -> None:
+        """Several ledger rows at once: one INSERT, however many."""
+        self.session.add_all(movements)
+        await self.flush()
 
     async def lock_products(self, product_ids: Sequence[uuid.UUID]) -> list[LockedProduct]:
         """Lock the products that exist among `product_ids`, in id order, until commit."""
-        rows = await self._session.execute(
+        rows = await self.session.execute(
             text(
                 "SELECT id, name, sku, price, is_active, stock_available FROM catalog.products"
                 " WHERE id = ANY(CAST(:product_ids AS uuid[])) ORDER BY id FOR UPDATE"
@@ -152,7 +159,7 @@ class StockRepository:
         if not quantities:
             return 0
         product_ids = sorted(quantities)
-        result = await self._session.execute(
+        result = await self.session.execute(
             text(
                 f"UPDATE catalog.products AS p SET {source} = p.{source} - m.quantity,"  # noqa: S608
                 f" {target} = p.{target} + m.quantity, updated_at = now()"

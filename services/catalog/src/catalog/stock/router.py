@@ -6,9 +6,10 @@ from catalog.products.errors import ProductNotFound
 from catalog.settings import API_PREFIX
 from catalog.stock import service
 from catalog.stock.errors import StockBelowHeld, StockLimitExceeded
+from catalog.stock.repository import StockRow
 from catalog.stock.schemas import Restock, StockAdjustment, StockLevels
 from service_kit.auth import RequireAdmin
-from service_kit.database import SessionDep
+from service_kit.database import ReadSessionDep, SessionDep
 from service_kit.openapi import problem_responses
 
 router = APIRouter(prefix=API_PREFIX + "/products", tags=["stock"])
@@ -21,8 +22,8 @@ router = APIRouter(prefix=API_PREFIX + "/products", tags=["stock"])
     responses=problem_responses(ProductNotFound),
 )
 async def get_stock_levels(
-    admin: RequireAdmin, session: SessionDep, product_id: uuid.UUID
-) -> StockLevels:
+    admin: RequireAdmin, session: ReadSessionDep, product_id: uuid.UUID
+) -> StockRow:
     return await service.get_stock_levels(session=session, product_id=product_id)
 
 
@@ -34,7 +35,7 @@ async def get_stock_levels(
 )
 async def restock(
     admin: RequireAdmin, session: SessionDep, product_id: uuid.UUID, data: Restock
-) -> StockLevels:
+) -> StockRow:
     return await service.restock(
         session=session, product_id=product_id, data=data, recorded_by=admin.user_id
     )
@@ -48,7 +49,7 @@ async def restock(
 )
 async def adjust_stock(
     admin: RequireAdmin, session: SessionDep, product_id: uuid.UUID, data: StockAdjustment
-) -> StockLevels:
+) -> StockRow:
     return await service.adjust_stock(
         session=session, product_id=product_id, data=data, recorded_by=admin.user_id
     )

@@ -16,6 +16,8 @@ Reason = Annotated[
 class StockLevels(BaseModel):
     """Where a product's units are: initial + restocks + adjustments = the sum of all three."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     product_id: uuid.UUID
     available: int = Field(description="Can be reserved now")
     held: int = Field(description="Held by reservations that are neither committed nor released")

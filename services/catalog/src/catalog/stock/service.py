@@ -8,26 +8,20 @@ from catalog.products.errors import ProductNotFound
 from catalog.stock.errors import StockBelowHeld, StockLimitExceeded
 from catalog.stock.models import StockMovementKind
 from catalog.stock.repository import MAX_UNITS_PER_PRODUCT, StockRepository, StockRow
-from catalog.stock.schemas import Restock, StockAdjustment, StockLevels
+from catalog.stock.schemas import Restock, StockAdjustment
 from service_kit.problems import ProblemError
 
 
-def _levels(row: StockRow) -> StockLevels:
-    return StockLevels(
-        product_id=row.product_id, available=row.available, held=row.held, committed=row.committed
-    )
-
-
-async def get_stock_levels(*, session: AsyncSession, product_id: uuid.UUID) -> StockLevels:
+async def get_stock_levels(*, session: AsyncSession, product_id: uuid.UUID) -> StockRow:
     row = await StockRepository(session).levels(product_id)
     if row is None:
         raise ProductNotFound(f"There is no product {product_id}.")
-    return _levels(row)
+    return row
 
 
 async def restock(
     *, session: AsyncSession, product_id: uuid.UUID, data: Restock, recorded_by: uuid.UUID
-) -> StockLevels:
+) -> StockRow:
     """Units received: they become available at once."""
     stock = StockRepository(session)
     row = await stock.change_available(product_id=product_id, delta=data.quantity)
@@ -40,7 +34,7 @@ async def restock(
         reason=data.reason,
         recorded_by=recorded_by,
     )
-    return _levels(row)
+    return row
 
 
 async def adjust_stock(
@@ -49,7 +43,7 @@ async def adjust_stock(
     product_id: uuid.UUID,
     data: StockAdjustment,
     recorded_by: uuid.UUID,
-) -> StockLevels:
+) -> StockRow:
     """Correct available stock (a stocktake, damage). Held and committed units are untouchable:
     the adjustment may remove at most what is available."""
     stock = StockRepository(session)
@@ -63,7 +57,7 @@ async def adjust_stock(
         reason=data.reason,
         recorded_by=recorded_by,
     )
-    return _levels(row)
+    return row
 
 
 async def _refusal(stock: StockRepository, *, product_id: uuid.UUID, delta: int) -> ProblemError:
