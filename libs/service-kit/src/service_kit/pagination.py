@@ -24,7 +24,8 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Generic, NoReturn, TypeVar
@@ -80,21 +81,16 @@ class OffsetPage(BaseModel, Generic[ItemT]):
     offset: int
 
 
+@dataclass(frozen=True, slots=True)
 class PageOfRows(Generic[RowT]):
-    """What a repository reads for an `OffsetPage`: the rows, not yet serialized.
+    """What a service answers for an `OffsetPage` (`Repository.paginate` reads it): the rows,
+    not yet serialized; the route's `response_model=OffsetPage[...]` validates them by
+    attribute."""
 
-    A plain class, not a dataclass: FastAPI turns a returned dataclass into a dict with
-    `dataclasses.asdict`, which would deep-copy the ORM rows; this one it validates by
-    attribute against the route's `response_model=OffsetPage[...]`.
-    """
-
-    __slots__ = ("items", "limit", "offset", "total")
-
-    def __init__(self, *, items: Sequence[RowT], total: int, limit: int, offset: int) -> None:
-        self.items = items
-        self.total = total
-        self.limit = limit
-        self.offset = offset
+    items: Sequence[RowT]
+    total: int
+    limit: int
+    offset: int
 
 
 class KeysetPage(BaseModel, Generic[ItemT]):
@@ -104,6 +100,26 @@ class KeysetPage(BaseModel, Generic[ItemT]):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null on the last page"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class KeysetPageOfRows(Generic[RowT]):
+    """What a service answers for a `KeysetPage`: the rows, not yet serialized, and the cursor
+    after them; the route's `response_model=KeysetPage[...]` validates them by attribute."""
+
+    items: Sequence[RowT]
+    next_cursor: str | None
+
+
+def keyset_page(
+    rows: Sequence[RowT], *, limit: int, cursor_after: Callable[[RowT], str]
+) -> KeysetPageOfRows[RowT]:
+    """The page of `rows`, read with `limit + 1`: the first `limit` of them, and a cursor
+    after the last one (`cursor_after`) when the extra row shows there are more."""
+    if len(rows) <= limit:
+        return KeysetPageOfRows(items=rows, next_cursor=None)
+    items = rows[:limit]
+    return KeysetPageOfRows(items=items, next_cursor=cursor_after(items[-1]))
 
 
 def query_digest(**query: Any) -> str:

@@ -23,7 +23,6 @@ from catalog.categories.schemas import (
     CategoryUpdate,
 )
 from catalog.dependencies import PageCursorsDep
-from catalog.keyset import KeysetPageOfRows
 from catalog.settings import API_PREFIX
 from service_kit.auth import RequireAdmin
 from service_kit.database import ReadSessionDep, SessionDep
@@ -33,6 +32,7 @@ from service_kit.pagination import (
     CursorParam,
     InvalidCursor,
     KeysetPage,
+    KeysetPageOfRows,
     PageSize,
 )
 from service_kit.text import StoredText

@@ -19,9 +19,15 @@ from catalog.categories.schemas import (
     CategoryCreate,
     CategoryUpdate,
 )
-from catalog.keyset import KeysetPageOfRows, keyset_page
 from catalog.slugs import next_free_slug, parse_ref, slug_from_name
-from service_kit.pagination import PageCursors, cursor_str, cursor_uuid, query_digest
+from service_kit.pagination import (
+    KeysetPageOfRows,
+    PageCursors,
+    cursor_str,
+    cursor_uuid,
+    keyset_page,
+    query_digest,
+)
 
 _LIST_DIGEST = query_digest(resource="categories")
 

@@ -6,7 +6,6 @@ from sqlalchemy import RowMapping
 
 from catalog.caching import PublicRead
 from catalog.dependencies import PageCursorsDep
-from catalog.keyset import KeysetPageOfRows
 from catalog.products import service
 from catalog.products.errors import (
     CategoryUnavailable,
@@ -21,7 +20,7 @@ from catalog.settings import API_PREFIX
 from service_kit.auth import RequireAdmin
 from service_kit.database import ReadSessionDep, SessionDep
 from service_kit.openapi import problem_responses
-from service_kit.pagination import InvalidCursor, KeysetPage
+from service_kit.pagination import InvalidCursor, KeysetPage, KeysetPageOfRows
 from service_kit.text import StoredText
 
 router = APIRouter(prefix=API_PREFIX + "/products", tags=["products"])

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.categories.models import Category
 from catalog.categories.repository import CategoryRepository
-from catalog.keyset import KeysetPageOfRows, keyset_page
 from catalog.money import PRICE_DIGITS, PRICE_PLACES
 from catalog.products.errors import CategoryUnavailable, InvalidProductQuery, ProductNotFound
 from catalog.products.models import Product
@@ -27,12 +26,14 @@ from catalog.slugs import next_free_slug, parse_ref, slug_from_name
 from catalog.stock.models import StockMovementKind
 from catalog.stock.repository import StockRepository
 from service_kit.pagination import (
+    KeysetPageOfRows,
     PageCursors,
     cursor_datetime,
     cursor_decimal,
     cursor_float,
     cursor_str,
     cursor_uuid,
+    keyset_page,
     query_digest,
 )
 

@@ -5,7 +5,6 @@ from fastapi import APIRouter, Query
 from sqlalchemy import Row
 
 from catalog.dependencies import PageCursorsDep
-from catalog.keyset import KeysetPageOfRows
 from catalog.reports import service
 from catalog.reports.schemas import CategoryStats, LowStockProduct
 from catalog.settings import API_PREFIX
@@ -17,6 +16,7 @@ from service_kit.pagination import (
     CursorParam,
     InvalidCursor,
     KeysetPage,
+    KeysetPageOfRows,
     PageSize,
 )
 

@@ -6,9 +6,15 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.keyset import KeysetPageOfRows, keyset_page
 from catalog.reports.repository import ReportRepository
-from service_kit.pagination import PageCursors, cursor_int, cursor_uuid, query_digest
+from service_kit.pagination import (
+    KeysetPageOfRows,
+    PageCursors,
+    cursor_int,
+    cursor_uuid,
+    keyset_page,
+    query_digest,
+)
 
 
 async def low_stock(
