@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fake_catalog import FakeCatalog
 
-from orders.catalog.client import CatalogClient, create_catalog_client
+from orders.catalog_client.client import CatalogClient, create_catalog_client
 from orders.main import create_app
 from orders.reconciliation.service import cancel_expired_orders, resolve_abandoned_placements
 from orders.settings import OrdersSettings

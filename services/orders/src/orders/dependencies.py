@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orders.catalog.client import CatalogClient
+from orders.catalog_client.client import CatalogClient
 from orders.settings import OrdersSettings
 from service_kit.database import Database
 

@@ -6,7 +6,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import httpx
 from fastapi import FastAPI, Request
 
-from orders.catalog.client import CatalogClient, create_catalog_client
+from orders.catalog_client.client import CatalogClient, create_catalog_client
 from orders.reconciliation.worker import running_hold_expiry, running_reconciler
 from orders.settings import OrdersSettings
 from service_kit.app import ServiceLifespan

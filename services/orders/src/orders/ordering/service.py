@@ -28,9 +28,9 @@ from typing import get_args
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from orders.catalog import errors as catalog_errors
-from orders.catalog.client import CatalogClient
-from orders.catalog.schemas import RequestedLine, Reservation, ReservationStatus
+from orders.catalog_client import errors as catalog_errors
+from orders.catalog_client.client import CatalogClient
+from orders.catalog_client.schemas import RequestedLine, Reservation, ReservationStatus
 from orders.ordering import errors, repository
 from orders.ordering.models import (
     HELD_UNITS_CAP_CONSTRAINT,
@@ -273,19 +273,19 @@ async def _reserve_stock(
         reservation = await catalog.reserve(
             key=reservation_key(order_id), lines=requested, ttl_seconds=ttl_seconds
         )
-    except catalog_errors.InsufficientStock as refusal:
+    except catalog_errors.StockShort as refusal:
         await _discard_placement(engine, order_id)
         raise errors.InsufficientStock(
             "Not enough stock for some lines; nothing was ordered.",
             shortages=[shortage.model_dump(mode="json") for shortage in refusal.shortages],
         ) from refusal
-    except catalog_errors.ProductsUnavailable as refusal:
+    except catalog_errors.ProductsNotForSale as refusal:
         await _discard_placement(engine, order_id)
         raise errors.ProductUnavailable(
             "Some products do not exist or are not for sale; nothing was ordered.",
             product_ids=[str(product_id) for product_id in refusal.product_ids],
         ) from refusal
-    except catalog_errors.CatalogError as failure:
+    except catalog_errors.CatalogCallFailed as failure:
         # Unknown outcome: the placeholder stays for the reconciler, which releases the key.
         raise _catalog_unavailable(retry_after_seconds) from failure
     if reservation.status != ReservationStatus.HELD or not _reserves_exactly(reservation, lines):
@@ -332,7 +332,7 @@ async def _refuse_oversized_order(
         return
     try:
         await catalog.release(key=reservation_key(order_id), within_seconds=budget.remaining())
-    except catalog_errors.CatalogError:
+    except catalog_errors.CatalogCallFailed:
         logger.warning("release failed; the reconciler will retry", exc_info=True)
     else:
         await _discard_placement(engine, order_id)
@@ -398,7 +398,7 @@ async def _complete_placement(
     logger.warning("placement was reconciled before it completed", extra={"order_id": order_id})
     try:
         await catalog.release(key=reservation_key(order_id), within_seconds=budget.remaining())
-    except catalog_errors.CatalogError:
+    except catalog_errors.CatalogCallFailed:
         logger.warning("release failed; the hold will expire", exc_info=True)
     raise _catalog_unavailable(retry_after_seconds)
 
@@ -480,23 +480,23 @@ async def _settle_stock(*, catalog: CatalogClient, order: Order, to_status: Orde
             await catalog.commit(key=key)
         elif to_status == OrderStatus.CANCELLED:
             await catalog.release(key=key)
-    except catalog_errors.ReservationExpired as error:
+    except catalog_errors.HoldExpired as error:
         raise errors.ReservationExpired(
             f"Order {order.number}'s stock hold expired before it was confirmed, and the stock"
             " went back on sale; cancel the order.",
         ) from error
-    except catalog_errors.ReservationNotFound as error:
+    except catalog_errors.NoSuchReservation as error:
         if to_status != OrderStatus.CANCELLED:
             raise errors.ReservationNotHeld(
                 f"Catalog holds no stock for order {order.number}; cancel the order."
             ) from error
         # Cancelling: nothing held is exactly what cancelling wants.
         logger.warning("cancelled an order catalog held nothing for", extra={"order": order.id})
-    except catalog_errors.ReservationNotHeld as error:
+    except catalog_errors.ReservationSettled as error:
         raise errors.ReservationNotHeld(
             f"Catalog no longer holds stock for order {order.number}; cancel the order."
         ) from error
-    except catalog_errors.CatalogUnavailable as error:
+    except catalog_errors.CatalogUnreachable as error:
         raise errors.CatalogUnavailable(
             "The catalog did not answer in time; the order is unchanged. Try again.",
             headers={"Retry-After": "5"},

@@ -22,8 +22,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from orders.catalog import errors as catalog_errors
-from orders.catalog.client import CatalogClient
+from orders.catalog_client import errors as catalog_errors
+from orders.catalog_client.client import CatalogClient
 from orders.ordering import repository
 from orders.ordering.models import SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE
 from orders.ordering.service import reservation_key
@@ -36,9 +36,9 @@ async def _release_hold(catalog: CatalogClient, order_id: uuid.UUID, what: str) 
     or confused (logged; the caller tries again next round)."""
     try:
         reservation = await catalog.release(key=reservation_key(order_id))
-    except catalog_errors.ReservationNotFound:
+    except catalog_errors.NoSuchReservation:
         return "nothing-held"
-    except catalog_errors.CatalogError:
+    except catalog_errors.CatalogCallFailed:
         logger.warning(
             "could not release a hold",
             extra={"order_id": str(order_id), "hold": what},

@@ -7,7 +7,7 @@ from datetime import timedelta
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from orders.catalog.client import CatalogClient
+from orders.catalog_client.client import CatalogClient
 from orders.reconciliation.service import cancel_expired_orders, resolve_abandoned_placements
 from orders.settings import OrdersSettings
 from service_kit.background import run_periodically
