@@ -139,7 +139,7 @@ def resolve(database: Database, catalog_client: CatalogClient) -> Resolve:
 
     async def run(older_than: timedelta = timedelta(0)) -> int:
         return await resolve_abandoned_placements(
-            sessionmaker=database.sessionmaker,
+            database=database,
             catalog=catalog_client,
             older_than=older_than,
             batch_size=10,
@@ -153,9 +153,7 @@ def sweep(database: Database, catalog_client: CatalogClient) -> Sweep:
     """One round of the hold-expiry sweep, as the background task runs it."""
 
     async def run() -> int:
-        return await cancel_expired_orders(
-            sessionmaker=database.sessionmaker, catalog=catalog_client, batch_size=10
-        )
+        return await cancel_expired_orders(database=database, catalog=catalog_client, batch_size=10)
 
     return run
 

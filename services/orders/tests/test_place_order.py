@@ -10,7 +10,7 @@ import pytest
 from conftest import SERVICE_KEY, Actor, place
 from fake_catalog import FakeCatalog
 
-from orders.ordering import service
+from orders.ordering import placement
 
 
 async def test_placing_reserves_the_stock_and_returns_a_pending_order(
@@ -218,7 +218,7 @@ async def test_an_order_number_collision_draws_another_number(
     mug = fake_catalog.add_product(stock=10)
     first = (await place(client, customer, (mug, 1))).json()
     numbers = iter([first["number"], "SO-20261122-22222Z"])
-    monkeypatch.setattr(service, "new_order_number", lambda _today: next(numbers))
+    monkeypatch.setattr(placement, "new_order_number", lambda _today: next(numbers))
 
     second = await place(client, customer, (mug, 1))
 
