@@ -134,14 +134,14 @@ class Order(TimestampedMixin, Base):
         if status not in NEXT_STATUSES[current]:
             raise IllegalStatusTransition(
                 f"Order {self.number} is {current}; it cannot become {status}.",
-                current_status=current.value,
-                requested_status=status.value,
+                current_status=current,
+                requested_status=status,
             )
         if not actor.is_admin and (current, status) not in CUSTOMER_MOVES:
             raise IllegalStatusTransition(
                 f"Order {self.number} is {current}; a customer can only cancel a pending order.",
-                current_status=current.value,
-                requested_status=status.value,
+                current_status=current,
+                requested_status=status,
             )
         self.history.append(
             OrderStatusChange(
