@@ -31,8 +31,13 @@ from orders.catalog_client import errors as catalog_errors
 from orders.catalog_client.client import CatalogClient
 from orders.catalog_client.schemas import RequestedLine, Reservation, ReservationStatus
 from orders.ordering import errors
-from orders.ordering.models import Order, OrderLine, OrderStatus, OrderStatusChange
-from orders.ordering.repository import OrderDetailsRow, OrderNumberTaken, OrderRepository
+from orders.ordering.models import OrderStatus
+from orders.ordering.repository import (
+    LineValues,
+    OrderDetailsValues,
+    OrderNumberTaken,
+    OrderRepository,
+)
 from orders.ordering.schemas import OrderLineRequest, PlaceOrderRequest
 from orders.settings import OrdersSettings
 from service_kit.auth import Principal
@@ -95,9 +100,10 @@ class _CatalogBudget:
 @dataclass(frozen=True)
 class PlacedOrder:
     """The order placed: as written (nothing is read back), or as an earlier request with
-    the same Idempotency-Key placed it."""
+    the same Idempotency-Key placed it, as it is now. Plain values, for speed: the router
+    validates them as OrderDetails (the hot-path exception to "ORM rows out")."""
 
-    order: Order | OrderDetailsRow
+    order: OrderDetailsValues
     # True when the Idempotency-Key named an order placed before: nothing was done again.
     replayed: bool
 
@@ -130,27 +136,51 @@ async def place_order(
     """Reserve the stock for the request's lines (merged, one per product), record the order."""
     saga = _Saga(database=database, catalog=catalog, settings=settings)
     lines = request.merged_lines()
-    # The placeholder until write 2 makes it the order; then it is the answer as written.
-    order = Order(
-        id=uuid.uuid4(),
+    order_id = uuid.uuid4()
+    opened = await _open_placement(
+        saga,
+        order_id=order_id,
         customer_id=customer.user_id,
-        status=OrderStatus.PLACING,
         units=sum(line.quantity for line in lines),
         idempotency_key=idempotency_key,
-        request_fingerprint=request_fingerprint(lines) if idempotency_key is not None else None,
+        fingerprint=request_fingerprint(lines) if idempotency_key is not None else None,
     )
-    earlier = await _open_placement(saga, order)
-    if earlier is not None:
-        return PlacedOrder(order=earlier, replayed=True)
+    if not isinstance(opened, _Opened):
+        return PlacedOrder(order=opened, replayed=True)
     budget = _CatalogBudget.start(catalog)
-    reservation = await _reserve_stock(saga, order.id, lines)
-    _fill_in_reservation(order, lines, reservation, customer)
-    await _refuse_oversized_order(saga, order, budget)
-    await _complete_placement(saga, order, budget)
+    reservation = await _reserve_stock(saga, order_id, lines)
+    priced, total = _priced_lines(lines, reservation)
+    await _refuse_oversized_order(saga, order_id, total, budget)
+    order = await _complete_placement(
+        saga,
+        order_id=order_id,
+        opened=opened,
+        customer=customer,
+        lines=priced,
+        total=total,
+        reservation=reservation,
+        budget=budget,
+    )
     return PlacedOrder(order=order, replayed=False)
 
 
-async def _open_placement(saga: _Saga, placeholder: Order) -> OrderDetailsRow | None:
+@dataclass(frozen=True)
+class _Opened:
+    """The placeholder write 1 committed."""
+
+    number: str
+    created_at: datetime
+
+
+async def _open_placement(
+    saga: _Saga,
+    *,
+    order_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    units: int,
+    idempotency_key: str | None,
+    fingerprint: str | None,
+) -> _Opened | OrderDetailsValues:
     """Write 1: commit the placeholder; or the order this key already placed.
 
     Refused, with nothing stored and catalog not asked, when the customer would go beyond
@@ -158,27 +188,33 @@ async def _open_placement(saga: _Saga, placeholder: Order) -> OrderDetailsRow | 
     """
     settings = saga.settings
     for _ in range(_PLACEMENT_OPEN_ATTEMPTS):
-        placeholder.number = new_order_number(datetime.now(UTC))
+        number = new_order_number(datetime.now(UTC))
         async with _autocommit(saga.database) as session:
             orders = OrderRepository(session)
             try:
-                if await orders.open_placement(
-                    placeholder,
+                created_at = await orders.open_placement(
+                    order_id=order_id,
+                    number=number,
+                    customer_id=customer_id,
+                    units=units,
+                    idempotency_key=idempotency_key,
+                    request_fingerprint=fingerprint,
                     pending_orders_cap=settings.max_pending_orders_per_customer,
                     held_units_cap=settings.max_held_units_per_customer,
-                ):
-                    return None
+                )
             except OrderNumberTaken:
                 # The random number is taken (chance: orders that day / 8.9e8): draw again.
                 logger.warning("order number collision; drawing another")
                 continue
-            assert placeholder.idempotency_key is not None  # only a key can conflict
+            if created_at is not None:
+                return _Opened(number=number, created_at=created_at)
+            assert idempotency_key is not None  # only a key can conflict
             earlier = await orders.find_by_idempotency_key(
-                customer_id=placeholder.customer_id, idempotency_key=placeholder.idempotency_key
+                customer_id=customer_id, idempotency_key=idempotency_key
             )
         if earlier is None:
             continue  # that placement was refused and removed meanwhile: try again
-        if earlier.request_fingerprint != placeholder.request_fingerprint:
+        if earlier.request_fingerprint != fingerprint:
             raise errors.IdempotencyKeyReused(
                 "This Idempotency-Key was used for a different order; use a new key."
             )
@@ -235,71 +271,94 @@ def _reserves_exactly(reservation: Reservation, lines: Sequence[OrderLineRequest
     return reserved == sorted((line.product_id, line.quantity) for line in lines)
 
 
-def _fill_in_reservation(
-    order: Order,
-    lines: Sequence[OrderLineRequest],
-    reservation: Reservation,
-    customer: Principal,
-) -> None:
-    """What write 2 records: the lines at the prices catalog reserved them for, the total,
-    the end of the hold and the first step of history."""
+def _priced_lines(
+    lines: Sequence[OrderLineRequest], reservation: Reservation
+) -> tuple[list[LineValues], Decimal]:
+    """The order's lines at the prices catalog reserved them for, and the order total."""
     reserved = {line.product_id: line for line in reservation.lines}
-    priced = []
+    priced: list[LineValues] = []
     for line_number, line in enumerate(lines, start=1):
         snapshot = reserved[line.product_id]
         priced.append(
-            OrderLine(
-                line_number=line_number,
-                product_id=line.product_id,
-                sku=snapshot.sku,
-                name=snapshot.name,
-                unit_price=snapshot.unit_price,
-                quantity=line.quantity,
-                line_total=(snapshot.unit_price * line.quantity).quantize(CENT),
-            )
+            {
+                "line_number": line_number,
+                "product_id": line.product_id,
+                "sku": snapshot.sku,
+                "name": snapshot.name,
+                "unit_price": snapshot.unit_price,
+                "quantity": line.quantity,
+                "line_total": (snapshot.unit_price * line.quantity).quantize(CENT),
+            }
         )
-    order.lines = priced
-    order.total = sum((line.line_total for line in priced), ZERO)
-    order.reservation_expires_at = reservation.expires_at
-    order.history = [
-        OrderStatusChange(
-            from_status=None,
-            to_status=OrderStatus.PENDING,
-            actor_id=customer.user_id,
-            actor_role=customer.role,
-        )
-    ]
+    return priced, sum((line["line_total"] for line in priced), ZERO)
 
 
-async def _refuse_oversized_order(saga: _Saga, order: Order, budget: _CatalogBudget) -> None:
+async def _refuse_oversized_order(
+    saga: _Saga, order_id: uuid.UUID, total: Decimal, budget: _CatalogBudget
+) -> None:
     """A total beyond what an order can record (Numeric(12,2)) is refused, stock given back."""
-    if order.total <= MAX_AMOUNT:
+    if total <= MAX_AMOUNT:
         return
     try:
-        await saga.catalog.release(key=reservation_key(order.id), within_seconds=budget.remaining())
+        await saga.catalog.release(key=reservation_key(order_id), within_seconds=budget.remaining())
     except catalog_errors.CatalogCallFailed:
         logger.warning("release failed; the reconciler will retry", exc_info=True)
     else:
-        await _discard_placement(saga, order.id)
+        await _discard_placement(saga, order_id)
     raise errors.OrderTooLarge(
-        f"The order total would be {order.total}; an order can total at most {MAX_AMOUNT}."
+        f"The order total would be {total}; an order can total at most {MAX_AMOUNT}."
         " Nothing was ordered; split it into several orders."
     )
 
 
-async def _complete_placement(saga: _Saga, order: Order, budget: _CatalogBudget) -> None:
+async def _complete_placement(
+    saga: _Saga,
+    *,
+    order_id: uuid.UUID,
+    opened: _Opened,
+    customer: Principal,
+    lines: list[LineValues],
+    total: Decimal,
+    reservation: Reservation,
+    budget: _CatalogBudget,
+) -> OrderDetailsValues:
     """Write 2: snapshot what catalog reserved into the order and make it visible."""
     async with _autocommit(saga.database) as session:
-        completed = await OrderRepository(session).complete_placement(order)
-    if completed:
+        completed = await OrderRepository(session).complete_placement(
+            order_id=order_id,
+            total=total,
+            reservation_expires_at=reservation.expires_at,
+            lines=lines,
+            actor_id=customer.user_id,
+            actor_role=customer.role,
+        )
+    if completed is not None:
+        updated_at, changed_at = completed
         # Everything the answer needs is known here: nothing is read back.
-        order.status = OrderStatus.PENDING
-        return
+        return {
+            "id": order_id,
+            "number": opened.number,
+            "customer_id": customer.user_id,
+            "status": OrderStatus.PENDING,
+            "total": total,
+            "created_at": opened.created_at,
+            "updated_at": updated_at,
+            "lines": lines,
+            "history": [
+                {
+                    "from_status": None,
+                    "to_status": OrderStatus.PENDING,
+                    "changed_at": changed_at,
+                    "actor_id": customer.user_id,
+                    "actor_role": customer.role,
+                }
+            ],
+        }
     # The reconciler judged this placement abandoned (it outlived the reconciler's minimum
     # age) and released it; give back what this call may have reserved since, and give up.
-    logger.warning("placement was reconciled before it completed", extra={"order_id": order.id})
+    logger.warning("placement was reconciled before it completed", extra={"order_id": order_id})
     try:
-        await saga.catalog.release(key=reservation_key(order.id), within_seconds=budget.remaining())
+        await saga.catalog.release(key=reservation_key(order_id), within_seconds=budget.remaining())
     except catalog_errors.CatalogCallFailed:
         logger.warning("release failed; the hold will expire", exc_info=True)
     raise _catalog_unavailable(saga)

@@ -21,7 +21,7 @@ from orders.ordering.errors import (
     TooManyPendingOrders,
 )
 from orders.ordering.models import Order, OrderStatus
-from orders.ordering.repository import OrderDetailsRow
+from orders.ordering.repository import OrderDetailsValues
 from orders.ordering.schemas import (
     IDEMPOTENCY_KEY_PATTERN,
     OrderDetails,
@@ -76,7 +76,7 @@ async def place_order(
     settings: SettingsDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
-) -> Order | OrderDetailsRow:
+) -> OrderDetailsValues:
     placed = await placement.place_order(
         database=database,
         catalog=catalog,
@@ -85,7 +85,7 @@ async def place_order(
         request=body,
         idempotency_key=idempotency_key,
     )
-    response.headers["Location"] = f"{router.prefix}/{placed.order.id}"
+    response.headers["Location"] = f"{router.prefix}/{placed.order['id']}"
     if placed.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return placed.order
@@ -114,7 +114,7 @@ async def list_my_orders(
 )
 async def get_order(
     order_id: uuid.UUID, session: ReadSessionDep, viewer: CurrentUser
-) -> OrderDetailsRow:
+) -> OrderDetailsValues:
     return await service.get_order(session=session, order_id=order_id, viewer=viewer)
 
 

@@ -13,7 +13,7 @@ from orders.catalog_client.client import CatalogClient
 from orders.ordering import errors
 from orders.ordering.models import Order, OrderStatus
 from orders.ordering.placement import ZERO, reservation_key
-from orders.ordering.repository import OrderDetailsRow, OrderRepository
+from orders.ordering.repository import OrderDetailsValues, OrderRepository
 from orders.ordering.schemas import OrderStatistics, VisibleStatus
 from service_kit.auth import Principal
 from service_kit.money import CENT
@@ -84,7 +84,7 @@ async def _settle_stock(*, catalog: CatalogClient, order: Order, to_status: Orde
 
 async def get_order(
     *, session: AsyncSession, order_id: uuid.UUID, viewer: Principal
-) -> OrderDetailsRow:
+) -> OrderDetailsValues:
     """The order, if the viewer owns it or is an admin; otherwise it does not exist.
 
     One statement, which needs no transaction around it (`ReadSessionDep`).
