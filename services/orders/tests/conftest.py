@@ -7,7 +7,7 @@ import asyncpg
 import httpx
 import pytest
 
-from orders.catalog.client import CatalogClient, create_catalog_client
+from orders.catalog_client.client import CatalogClient, create_catalog_client
 from orders.main import create_app
 from orders.reconciliation.service import cancel_expired_orders, resolve_abandoned_placements
 from orders.settings import OrdersSettings
@@ -136,7 +136,7 @@ def resolve(database: Database, catalog_client: CatalogClient) -> Resolve:
 
     async def run(older_than: timedelta = timedelta(0)) -> int:
         return await resolve_abandoned_placements(
-            sessionmaker=database.sessionmaker,
+            database=database,
             catalog=catalog_client,
             older_than=older_than,
             batch_size=10,
@@ -150,9 +150,7 @@ def sweep(database: Database, catalog_client: CatalogClient) -> Sweep:
     """One round of the hold-expiry sweep, as the background task runs it."""
 
     async def run() -> int:
-        return await cancel_expired_orders(
-            sessionmaker=database.sessionmaker, catalog=catalog_client, batch_size=10
-        )
+        return await cancel_expired_orders(database=database, catalog=catalog_client, batch_size=10)
 
     return run
 

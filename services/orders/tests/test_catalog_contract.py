@@ -20,9 +20,9 @@ from pydantic import SecretStr
 
 from catalog.main import create_app as create_catalog_app
 from catalog.settings import CatalogSettings
-from orders.catalog import errors
-from orders.catalog.client import CatalogClient, create_catalog_client
-from orders.catalog.schemas import RequestedLine, ReservationStatus
+from orders.catalog_client import errors
+from orders.catalog_client.client import CatalogClient, create_catalog_client
+from orders.catalog_client.schemas import RequestedLine, ReservationStatus
 from orders.settings import OrdersSettings
 from orders_testing import SERVICE_DIR, SERVICE_KEY
 from orders_testing.fake_catalog import FakeCatalog
@@ -222,7 +222,7 @@ async def test_not_enough_stock_names_the_short_lines(
     plenty = await new_product(stock=10)
     scarce = await new_product(stock=1)
 
-    with pytest.raises(errors.InsufficientStock) as refusal:
+    with pytest.raises(errors.StockShort) as refusal:
         await catalog.reserve(
             key=_key(), lines=_lines(plenty, 2) + _lines(scarce, 3), ttl_seconds=60
         )
@@ -242,7 +242,7 @@ async def test_unknown_and_inactive_products_are_named(
     retired = await new_product(is_active=False)
     unknown = uuid.uuid4()
 
-    with pytest.raises(errors.ProductsUnavailable) as refusal:
+    with pytest.raises(errors.ProductsNotForSale) as refusal:
         await catalog.reserve(
             key=_key(),
             lines=[*_lines(retired, 1), RequestedLine(product_id=unknown, quantity=1)],
@@ -284,12 +284,12 @@ async def test_release_returns_the_stock_and_is_idempotent(
 
 
 async def test_releasing_an_unknown_key_means_nothing_was_held(catalog: CatalogClient) -> None:
-    with pytest.raises(errors.ReservationNotFound):
+    with pytest.raises(errors.NoSuchReservation):
         await catalog.release(key=_key())
 
 
 async def test_committing_an_unknown_key_is_not_found(catalog: CatalogClient) -> None:
-    with pytest.raises(errors.ReservationNotFound):
+    with pytest.raises(errors.NoSuchReservation):
         await catalog.commit(key=_key())
 
 
@@ -301,7 +301,7 @@ async def test_a_released_reservation_cannot_be_committed(
     await catalog.reserve(key=key, lines=_lines(product, 1), ttl_seconds=60)
     await catalog.release(key=key)
 
-    with pytest.raises(errors.ReservationNotHeld):
+    with pytest.raises(errors.ReservationSettled):
         await catalog.commit(key=key)
 
 
@@ -316,7 +316,7 @@ async def test_an_expired_hold_cannot_be_committed_and_releases_as_expired(
         return bool(await stock_of(product) == (10, 0, 0))
 
     assert await eventually(expired, within_seconds=10)  # catalog's sweeper gave it back
-    with pytest.raises(errors.ReservationExpired):
+    with pytest.raises(errors.HoldExpired):
         await catalog.commit(key=key)
     assert (await catalog.release(key=key)).status == ReservationStatus.EXPIRED
     assert await stock_of(product) == (10, 0, 0)
@@ -330,7 +330,7 @@ async def test_a_wrong_service_key_is_refused(
         transport=catalog_transport,
     )
     try:
-        with pytest.raises(errors.CatalogUnavailable, match="401"):
+        with pytest.raises(errors.CatalogUnreachable, match="401"):
             await impostor.release(key=_key())
     finally:
         await impostor.aclose()

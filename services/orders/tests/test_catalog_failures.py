@@ -17,8 +17,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from orders.catalog.client import CatalogClient
-from orders.catalog.errors import CatalogUnavailable
+from orders.catalog_client.client import CatalogClient
+from orders.catalog_client.errors import CatalogUnreachable
 from orders.settings import OrdersSettings
 from orders_testing.fake_catalog import FakeCatalog, Fault
 from orders_testing.placing import Actor, holds_of, place
@@ -204,7 +204,7 @@ async def test_a_catalog_dropping_connections_is_a_503(
 async def test_a_release_with_no_time_left_does_not_ask_catalog(
     catalog_client: CatalogClient, fake_catalog: FakeCatalog
 ) -> None:
-    with pytest.raises(CatalogUnavailable):
+    with pytest.raises(CatalogUnreachable):
         await catalog_client.release(key="order-x", within_seconds=0)
 
     assert fake_catalog.calls == []
@@ -217,7 +217,7 @@ async def test_a_release_ends_within_the_time_its_caller_has_left(
     fake_catalog.faults.append(Fault("hang", path="/release"))
 
     started = time.monotonic()
-    with pytest.raises(CatalogUnavailable):
+    with pytest.raises(CatalogUnreachable):
         await catalog_client.release(key="order-x", within_seconds=0.2)
 
     assert time.monotonic() - started < 1.0

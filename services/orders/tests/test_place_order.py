@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from orders.ordering import service
+from orders.ordering import placement
 from orders_testing import SERVICE_KEY
 from orders_testing.fake_catalog import FakeCatalog
 from orders_testing.placing import Actor, place
@@ -219,7 +219,7 @@ async def test_an_order_number_collision_draws_another_number(
     mug = fake_catalog.add_product(stock=10)
     first = (await place(client, customer, (mug, 1))).json()
     numbers = iter([first["number"], "SO-20261122-22222Z"])
-    monkeypatch.setattr(service, "new_order_number", lambda _today: next(numbers))
+    monkeypatch.setattr(placement, "new_order_number", lambda _today: next(numbers))
 
     second = await place(client, customer, (mug, 1))
 

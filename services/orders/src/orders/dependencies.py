@@ -1,36 +1,45 @@
-"""What the app keeps for its endpoints, as FastAPI dependencies.
+"""What the orders app keeps for its endpoints, each named once as a dependency.
 
-All are `async def`: FastAPI runs a plain `def` dependency in a worker thread, which costs a
-thread hand-off on every request for what is an attribute lookup.
+The kit names the rest: `SessionDep`, `ReadSessionDep` and `DatabaseDep`
+(`service_kit.database`), `CurrentUser` and `RequireAdmin` (`service_kit.auth`).
 """
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncEngine
+import httpx
+from fastapi import Depends, FastAPI, Request
 
-from orders.catalog.client import CatalogClient
+from orders.catalog_client.client import CatalogClient, create_catalog_client
 from orders.settings import OrdersSettings
-from service_kit.database import Database
+from service_kit.app import ServiceLifespan
+from service_kit.app_state import from_app_state
 
-
-async def _catalog(request: Request) -> CatalogClient:
-    catalog: CatalogClient = request.app.state.catalog
-    return catalog
-
-
-async def _engine(request: Request) -> AsyncEngine:
-    # For the services that manage connections of their own (placement, which must commit
-    # before the request ends; single-statement reads); the rest take SessionDep.
-    database: Database = request.app.state.database
-    return database.engine
-
-
-async def _settings(request: Request) -> OrdersSettings:
-    settings: OrdersSettings = request.app.state.settings
-    return settings
-
+_catalog = from_app_state("catalog")
 
 CatalogDep = Annotated[CatalogClient, Depends(_catalog)]
-EngineDep = Annotated[AsyncEngine, Depends(_engine)]
-SettingsDep = Annotated[OrdersSettings, Depends(_settings)]
+SettingsDep = Annotated[OrdersSettings, Depends(from_app_state("settings"))]
+
+
+def catalog_client(
+    settings: OrdersSettings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> ServiceLifespan:
+    """The app's client of catalog, open for as long as the app runs (`app.state.catalog`:
+    for CatalogDep, and for the recovery jobs)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.catalog = create_catalog_client(settings, transport=transport)
+        try:
+            yield
+        finally:
+            await app.state.catalog.aclose()
+
+    return lifespan
+
+
+async def catalog_available(request: Request) -> bool:
+    """Catalog's readiness, reported under `dependencies` (it never fails orders')."""
+    catalog: CatalogClient = await _catalog(request)
+    return await catalog.is_available()

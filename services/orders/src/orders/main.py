@@ -1,8 +1,9 @@
 import httpx
 from fastapi import FastAPI
 
-from orders.lifespan import catalog_available, orders_lifespan
+from orders.dependencies import catalog_available, catalog_client
 from orders.ordering.router import admin_router, router
+from orders.reconciliation.jobs import recovery_jobs
 from orders.settings import API_PREFIX, OrdersSettings
 from service_kit.app import create_service_app
 from service_kit.auth import JwksSource
@@ -19,7 +20,8 @@ def create_app(
         name="orders",
         settings=settings,
         api_prefix=API_PREFIX,
-        lifespan=orders_lifespan(settings, catalog_transport=catalog_transport),
+        lifespan=catalog_client(settings, transport=catalog_transport),
+        jobs=recovery_jobs(settings),
         dependency_probes={"catalog": catalog_available},
         jwks_source=jwks_source,
     )

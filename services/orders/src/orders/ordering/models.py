@@ -21,7 +21,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from orders.models import Base
-from service_kit.database import TimestampedMixin
+from orders.ordering.errors import IllegalStatusTransition
+from service_kit.auth import Principal
+from service_kit.database import StringEnum, TimestampedMixin
 
 
 class OrderStatus(enum.StrEnum):
@@ -32,6 +34,21 @@ class OrderStatus(enum.StrEnum):
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
+
+
+# The status machine. A customer may only cancel their own pending order; an admin may make
+# every move listed here.
+NEXT_STATUSES: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PLACING: frozenset(),  # placement completes it (placement.py), nothing else
+    OrderStatus.PENDING: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED}),
+    OrderStatus.CONFIRMED: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED}),
+    OrderStatus.DELIVERED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+CUSTOMER_MOVES: frozenset[tuple[OrderStatus, OrderStatus]] = frozenset(
+    {(OrderStatus.PENDING, OrderStatus.CANCELLED)}
+)
 
 
 # Who a step of history names when no person took it (the hold-expiry sweep's cancellations).
@@ -82,7 +99,9 @@ class Order(TimestampedMixin, Base):
     number: Mapped[str] = mapped_column(String(32), unique=True)
     # The users service's account id (the token's `sub`); no foreign key crosses services.
     customer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    status: Mapped[str] = mapped_column(String(20), default=OrderStatus.PENDING.value)
+    status: Mapped[OrderStatus] = mapped_column(
+        StringEnum(OrderStatus, 20), default=OrderStatus.PENDING
+    )
     total: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     # Units over all lines, known from the request on: what the order counts against the
     # customer's held-units cap while it is placing or pending.
@@ -106,6 +125,34 @@ class Order(TimestampedMixin, Base):
         cascade="all, delete-orphan",
         order_by="OrderStatusChange.id",
     )
+
+    def move_to(self, status: OrderStatus, *, actor: Principal) -> OrderStatus:
+        """Take the next step of the status machine, recorded in the history with its actor;
+        the status it left. IllegalStatusTransition when the machine, or the actor's role,
+        does not allow the move. Needs `history` loaded."""
+        current = self.status
+        if status not in NEXT_STATUSES[current]:
+            raise IllegalStatusTransition(
+                f"Order {self.number} is {current}; it cannot become {status}.",
+                current_status=current,
+                requested_status=status,
+            )
+        if not actor.is_admin and (current, status) not in CUSTOMER_MOVES:
+            raise IllegalStatusTransition(
+                f"Order {self.number} is {current}; a customer can only cancel a pending order.",
+                current_status=current,
+                requested_status=status,
+            )
+        self.history.append(
+            OrderStatusChange(
+                from_status=current,
+                to_status=status,
+                actor_id=actor.user_id,
+                actor_role=actor.role,
+            )
+        )
+        self.status = status
+        return current
 
 
 # The order number is drawn at random; a collision is this unique constraint's violation.
@@ -185,9 +232,11 @@ class OrderStatusChange(Base):
         ForeignKey("orders.id", ondelete="CASCADE"), index=True
     )
     # NULL for the first step: the order came into existence as `pending`.
-    from_status: Mapped[str | None] = mapped_column(String(20))
-    to_status: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[OrderStatus | None] = mapped_column(StringEnum(OrderStatus, 20))
+    to_status: Mapped[OrderStatus] = mapped_column(StringEnum(OrderStatus, 20))
     actor_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    # The role in the actor's token (`customer`, `admin`), or `system`: users decides which
+    # roles exist, so a role orders has not heard of is stored as it is, not refused.
     actor_role: Mapped[str] = mapped_column(String(20))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -1,11 +1,10 @@
-import math
 import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from orders.dependencies import CatalogDep, EngineDep, SettingsDep
-from orders.ordering import service
+from orders.dependencies import CatalogDep, SettingsDep
+from orders.ordering import placement, service
 from orders.ordering.errors import (
     CatalogUnavailable,
     HoldLimitExceeded,
@@ -21,14 +20,11 @@ from orders.ordering.errors import (
     ReservationNotHeld,
     TooManyPendingOrders,
 )
-from orders.ordering.models import OrderStatus
+from orders.ordering.models import Order, OrderStatus
+from orders.ordering.repository import OrderDetailsValues
 from orders.ordering.schemas import (
-    DEFAULT_PAGE_SIZE,
     IDEMPOTENCY_KEY_PATTERN,
-    MAX_OFFSET,
-    MAX_PAGE_SIZE,
     OrderDetails,
-    OrderPage,
     OrderStatistics,
     OrderSummary,
     PlaceOrderRequest,
@@ -36,8 +32,9 @@ from orders.ordering.schemas import (
 )
 from orders.settings import API_PREFIX
 from service_kit.auth import CurrentUser, Principal, RequireAdmin
-from service_kit.database import SessionDep
+from service_kit.database import DatabaseDep, ReadSessionDep, SessionDep
 from service_kit.openapi import problem_responses
+from service_kit.pagination import DEFAULT_PAGE_SIZE, OffsetPage, PageOffset, PageOfRows, PageSize
 from service_kit.timestamps import Instant
 
 router = APIRouter(prefix=API_PREFIX + "/orders", tags=["orders"])
@@ -51,8 +48,6 @@ IdempotencyKey = Annotated[
         description="Repeat a placement safely: the same key and body give the first result.",
     ),
 ]
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 CreatedFrom = Annotated[Instant | None, Query(description="created at or after")]
 CreatedBefore = Annotated[Instant | None, Query(description="created before")]
 
@@ -60,6 +55,7 @@ CreatedBefore = Annotated[Instant | None, Query(description="created before")]
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    response_model=OrderDetails,
     responses=problem_responses(
         InsufficientStock,
         PlacementInProgress,
@@ -75,73 +71,64 @@ CreatedBefore = Annotated[Instant | None, Query(description="created before")]
 async def place_order(
     body: PlaceOrderRequest,
     customer: CurrentUser,
-    engine: EngineDep,
+    database: DatabaseDep,
     catalog: CatalogDep,
     settings: SettingsDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
-) -> OrderDetails:
-    placed = await service.place_order(
-        engine=engine,
+) -> OrderDetailsValues:
+    placed = await placement.place_order(
+        database=database,
         catalog=catalog,
+        settings=settings,
         customer=customer,
-        lines=body.merged_lines(),
+        request=body,
         idempotency_key=idempotency_key,
-        caps=service.HoldCaps(
-            pending_orders=settings.max_pending_orders_per_customer,
-            held_units=settings.max_held_units_per_customer,
-        ),
-        reservation_ttl_seconds=settings.reservation_ttl_seconds,
-        # By then the reconciler has resolved whatever this attempt left behind.
-        retry_after_seconds=math.ceil(
-            settings.reconciler_min_age_seconds + settings.reconciler_interval_seconds
-        ),
     )
-    response.headers["Location"] = f"{router.prefix}/{placed.order.id}"
+    response.headers["Location"] = f"{router.prefix}/{placed.order['id']}"
     if placed.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return placed.order
 
 
-@router.get("", summary="The caller's orders, newest first")
+@router.get(
+    "", response_model=OffsetPage[OrderSummary], summary="The caller's orders, newest first"
+)
 async def list_my_orders(
     session: SessionDep,
     customer: CurrentUser,
     status: VisibleStatus | None = None,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    offset: Offset = 0,
-) -> OrderPage:
-    orders, total = await service.list_orders(
+    limit: PageSize = DEFAULT_PAGE_SIZE,
+    offset: PageOffset = 0,
+) -> PageOfRows[Order]:
+    return await service.list_orders(
         session=session, customer_id=customer.user_id, status=status, limit=limit, offset=offset
-    )
-    return OrderPage(
-        items=[OrderSummary.model_validate(order) for order in orders],
-        total=total,
-        limit=limit,
-        offset=offset,
     )
 
 
 @router.get(
     "/{order_id}",
+    response_model=OrderDetails,
     responses=problem_responses(OrderNotFound),
     summary="One order with its history",
 )
-async def get_order(order_id: uuid.UUID, engine: EngineDep, viewer: CurrentUser) -> OrderDetails:
-    return await service.get_order(engine=engine, order_id=order_id, viewer=viewer)
+async def get_order(
+    order_id: uuid.UUID, session: ReadSessionDep, viewer: CurrentUser
+) -> OrderDetailsValues:
+    return await service.get_order(session=session, order_id=order_id, viewer=viewer)
 
 
 async def _move(
     session: SessionDep, catalog: CatalogDep, order_id: uuid.UUID, to: OrderStatus, actor: Principal
-) -> OrderDetails:
-    order = await service.change_status(
+) -> Order:
+    return await service.change_status(
         session=session, catalog=catalog, order_id=order_id, to_status=to, actor=actor
     )
-    return OrderDetails.model_validate(order)
 
 
 @router.post(
     "/{order_id}/cancel",
+    response_model=OrderDetails,
     responses=problem_responses(
         OrderNotFound,
         IllegalStatusTransition,
@@ -153,12 +140,13 @@ async def _move(
 )
 async def cancel_order(
     order_id: uuid.UUID, session: SessionDep, catalog: CatalogDep, actor: CurrentUser
-) -> OrderDetails:
+) -> Order:
     return await _move(session, catalog, order_id, OrderStatus.CANCELLED, actor)
 
 
 @router.post(
     "/{order_id}/confirm",
+    response_model=OrderDetails,
     responses=problem_responses(
         OrderNotFound,
         IllegalStatusTransition,
@@ -170,29 +158,31 @@ async def cancel_order(
 )
 async def confirm_order(
     order_id: uuid.UUID, session: SessionDep, catalog: CatalogDep, admin: RequireAdmin
-) -> OrderDetails:
+) -> Order:
     return await _move(session, catalog, order_id, OrderStatus.CONFIRMED, admin)
 
 
 @router.post(
     "/{order_id}/ship",
+    response_model=OrderDetails,
     responses=problem_responses(OrderNotFound, IllegalStatusTransition),
     summary="Ship (admin)",
 )
 async def ship_order(
     order_id: uuid.UUID, session: SessionDep, catalog: CatalogDep, admin: RequireAdmin
-) -> OrderDetails:
+) -> Order:
     return await _move(session, catalog, order_id, OrderStatus.SHIPPED, admin)
 
 
 @router.post(
     "/{order_id}/deliver",
+    response_model=OrderDetails,
     responses=problem_responses(OrderNotFound, IllegalStatusTransition),
     summary="Deliver (admin)",
 )
 async def deliver_order(
     order_id: uuid.UUID, session: SessionDep, catalog: CatalogDep, admin: RequireAdmin
-) -> OrderDetails:
+) -> Order:
     return await _move(session, catalog, order_id, OrderStatus.DELIVERED, admin)
 
 
@@ -203,6 +193,7 @@ def _date_range(created_from: Instant | None, created_before: Instant | None) ->
 
 @admin_router.get(
     "/orders",
+    response_model=OffsetPage[OrderSummary],
     responses=problem_responses(InvalidDateRange),
     summary="Every order, newest first",
 )
@@ -213,22 +204,16 @@ async def list_all_orders(
     status: VisibleStatus | None = None,
     created_from: CreatedFrom = None,
     created_before: CreatedBefore = None,
-    limit: Limit = DEFAULT_PAGE_SIZE,
-    offset: Offset = 0,
-) -> OrderPage:
+    limit: PageSize = DEFAULT_PAGE_SIZE,
+    offset: PageOffset = 0,
+) -> PageOfRows[Order]:
     _date_range(created_from, created_before)
-    orders, total = await service.list_orders(
+    return await service.list_orders(
         session=session,
         customer_id=customer_id,
         status=status,
         created_from=created_from,
         created_before=created_before,
-        limit=limit,
-        offset=offset,
-    )
-    return OrderPage(
-        items=[OrderSummary.model_validate(order) for order in orders],
-        total=total,
         limit=limit,
         offset=offset,
     )

@@ -9,9 +9,6 @@ from service_kit.money import Money
 # Catalog's limits for one reservation (docs/contracts/catalog-internal-api.md).
 MAX_LINES = 50
 MAX_QUANTITY = 1000
-MAX_PAGE_SIZE = 100
-MAX_OFFSET = 1_000_000
-DEFAULT_PAGE_SIZE = 20
 
 # Visible ASCII, as HTTP header values are; long enough for a UUID or a client's own scheme.
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
@@ -100,13 +97,6 @@ class OrderSummary(BaseModel):
 class OrderDetails(OrderSummary):
     lines: list[OrderLineDetails]
     history: list[StatusChange]
-
-
-class OrderPage(BaseModel):
-    items: list[OrderSummary]
-    total: int
-    limit: int
-    offset: int
 
 
 class OrderStatistics(BaseModel):

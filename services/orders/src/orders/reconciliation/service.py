@@ -20,13 +20,12 @@ import logging
 import uuid
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from orders.catalog import errors as catalog_errors
-from orders.catalog.client import CatalogClient
-from orders.ordering import repository
+from orders.catalog_client import errors as catalog_errors
+from orders.catalog_client.client import CatalogClient
 from orders.ordering.models import SYSTEM_ACTOR_ID, SYSTEM_ACTOR_ROLE
-from orders.ordering.service import reservation_key
+from orders.ordering.placement import reservation_key
+from orders.ordering.repository import OrderRepository
+from service_kit.database import Database
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +35,9 @@ async def _release_hold(catalog: CatalogClient, order_id: uuid.UUID, what: str) 
     or confused (logged; the caller tries again next round)."""
     try:
         reservation = await catalog.release(key=reservation_key(order_id))
-    except catalog_errors.ReservationNotFound:
+    except catalog_errors.NoSuchReservation:
         return "nothing-held"
-    except catalog_errors.CatalogError:
+    except catalog_errors.CatalogCallFailed:
         logger.warning(
             "could not release a hold",
             extra={"order_id": str(order_id), "hold": what},
@@ -50,7 +49,7 @@ async def _release_hold(catalog: CatalogClient, order_id: uuid.UUID, what: str) 
 
 async def resolve_abandoned_placements(
     *,
-    sessionmaker: async_sessionmaker[AsyncSession],
+    database: Database,
     catalog: CatalogClient,
     older_than: timedelta,
     batch_size: int,
@@ -63,14 +62,15 @@ async def resolve_abandoned_placements(
     """
     resolved = 0
     for _ in range(batch_size):
-        async with sessionmaker() as session, session.begin():
-            order_id = await repository.claim_stale_placement(session, older_than=older_than)
+        async with database.transaction() as session:
+            orders = OrderRepository(session)
+            order_id = await orders.claim_stale_placement(older_than=older_than)
             if order_id is None:
                 break
             outcome = await _release_hold(catalog, order_id, "an abandoned placement")
             if outcome is None:
                 break  # keep the placeholder, try again next round
-            await repository.delete_placement(session, order_id=order_id)
+            await orders.discard_placement(order_id)
             logger.info(
                 "abandoned placement resolved",
                 extra={"order_id": str(order_id), "reservation": outcome},
@@ -81,7 +81,7 @@ async def resolve_abandoned_placements(
 
 async def cancel_expired_orders(
     *,
-    sessionmaker: async_sessionmaker[AsyncSession],
+    database: Database,
     catalog: CatalogClient,
     batch_size: int,
 ) -> int:
@@ -94,16 +94,17 @@ async def cancel_expired_orders(
     """
     cancelled = 0
     for _ in range(batch_size):
-        async with sessionmaker() as session, session.begin():
-            order_id = await repository.claim_expired_order(session)
+        async with database.transaction() as session:
+            orders = OrderRepository(session)
+            order_id = await orders.claim_expired_order()
             if order_id is None:
                 break
             outcome = await _release_hold(catalog, order_id, "the expired hold of an order")
             if outcome is None:
                 break  # unproven that the stock is back: the order stays pending for now
             # Locked and pending since the claim, so this cancels it.
-            if await repository.cancel_expired_order(
-                session, order_id=order_id, actor_id=SYSTEM_ACTOR_ID, actor_role=SYSTEM_ACTOR_ROLE
+            if await orders.cancel_expired_order(
+                order_id, actor_id=SYSTEM_ACTOR_ID, actor_role=SYSTEM_ACTOR_ROLE
             ):
                 logger.info(
                     "order cancelled: its stock hold expired",

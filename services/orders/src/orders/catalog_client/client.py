@@ -4,7 +4,7 @@ Every reservation call is idempotent on the reservation key (docs/contracts/
 catalog-internal-api.md), so every one of them is retried on the failures that may be
 transient - timeouts, connection errors, 5xx answers - with exponential backoff and jitter
 (stamina), and the whole call, retries included, has a hard deadline. What is left after that
-is `CatalogUnavailable`: the caller cannot know whether catalog acted. Every failure to get a
+is `CatalogUnreachable`: the caller cannot know whether catalog acted. Every failure to get a
 usable answer ends there - any httpx error, not only the transient ones - so a caller has one
 exception to turn into its 503.
 """
@@ -20,15 +20,15 @@ import httpx
 import stamina
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from orders.catalog.errors import (
-    CatalogUnavailable,
-    InsufficientStock,
-    ProductsUnavailable,
-    ReservationExpired,
-    ReservationNotFound,
-    ReservationNotHeld,
+from orders.catalog_client.errors import (
+    CatalogUnreachable,
+    HoldExpired,
+    NoSuchReservation,
+    ProductsNotForSale,
+    ReservationSettled,
+    StockShort,
 )
-from orders.catalog.schemas import RequestedLine, Reservation, ReservationState, Shortage
+from orders.catalog_client.schemas import RequestedLine, Reservation, ReservationState, Shortage
 from orders.settings import OrdersSettings
 from service_kit.http_client import create_service_client
 
@@ -112,12 +112,12 @@ class CatalogClient:
             return self._answer(response, Reservation)
         problem = _problem(response)
         if response.status_code == httpx.codes.CONFLICT and problem.code == "insufficient-stock":
-            raise InsufficientStock(problem.shortages)
+            raise StockShort(problem.shortages)
         if (
             response.status_code == httpx.codes.UNPROCESSABLE_ENTITY
             and problem.code == "product-unavailable"
         ):
-            raise ProductsUnavailable(problem.product_ids)
+            raise ProductsNotForSale(problem.product_ids)
         raise self._unexpected(response, problem)
 
     async def commit(self, *, key: str) -> ReservationState:
@@ -153,7 +153,7 @@ class CatalogClient:
         if within_seconds is not None:
             deadline = min(deadline, within_seconds)
         if deadline <= 0:
-            raise CatalogUnavailable(f"no time left to call {method} {path}")
+            raise CatalogUnreachable(f"no time left to call {method} {path}")
         try:
             async with asyncio.timeout(deadline):
                 return await self._retrying(self._send, method, path, body)
@@ -164,7 +164,7 @@ class CatalogClient:
                 "catalog call failed",
                 extra={"method": method, "catalog_path": path, "error": repr(error)},
             )
-            raise CatalogUnavailable(f"catalog did not answer {method} {path} usably") from error
+            raise CatalogUnreachable(f"catalog did not answer {method} {path} usably") from error
 
     async def _send(self, method: str, path: str, body: dict[str, Any] | None) -> httpx.Response:
         response = await self._http.request(method, path, json=body, headers=self._credential)
@@ -178,7 +178,7 @@ class CatalogClient:
             return model.model_validate_json(response.content)
         except ValidationError as error:
             logger.error("catalog sent a reservation orders cannot read", exc_info=True)
-            raise CatalogUnavailable("catalog's answer does not match the contract") from error
+            raise CatalogUnreachable("catalog's answer does not match the contract") from error
 
     async def _settle(
         self,
@@ -197,23 +197,23 @@ class CatalogClient:
         if response.status_code == httpx.codes.NOT_FOUND and problem.code == (
             "reservation-not-found"
         ):
-            raise ReservationNotFound(problem.code)
+            raise NoSuchReservation(problem.code)
         if response.status_code == httpx.codes.CONFLICT:
             if problem.code == "reservation-expired":
-                raise ReservationExpired(problem.code)
+                raise HoldExpired(problem.code)
             if problem.code == "illegal-reservation-transition":
-                raise ReservationNotHeld(problem.code)
+                raise ReservationSettled(problem.code)
         raise self._unexpected(response, problem)
 
     @staticmethod
-    def _unexpected(response: httpx.Response, problem: _Problem) -> CatalogUnavailable:
+    def _unexpected(response: httpx.Response, problem: _Problem) -> CatalogUnreachable:
         # A 401 (wrong service key), a 422 for a request orders validated, a 404 that is not
         # a reservation's: a defect or a misconfiguration, never the client's fault.
         logger.error(
             "catalog answered outside the contract",
             extra={"catalog_status": response.status_code, "catalog_code": problem.code},
         )
-        return CatalogUnavailable(f"catalog answered {response.status_code} {problem.code}")
+        return CatalogUnreachable(f"catalog answered {response.status_code} {problem.code}")
 
 
 def create_catalog_client(
