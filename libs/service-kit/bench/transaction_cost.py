@@ -51,7 +51,7 @@ def _transaction(database: Database) -> Callable[[], Awaitable[None]]:
 
 def _read(database: Database) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
-        async with database.read_sessionmaker() as session:
+        async with database.autocommit() as session:
             await session.execute(text("SELECT 1"))
 
     return run

@@ -10,7 +10,6 @@ from fastapi import Depends, Request
 from sqlalchemy import DateTime, Dialect, MetaData, String, TypeDecorator, func, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -77,29 +76,15 @@ def create_database_engine(
     )
 
 
-@asynccontextmanager
-async def autocommit_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection on which every statement is its own transaction: no BEGIN, no COMMIT.
-
-    For work that is one statement: PostgreSQL runs a statement atomically anyway, so an
-    explicit transaction would only add two round trips. Through PgBouncer in transaction
-    mode this needs its prepared-statement support (1.21+, max_prepared_statements > 0),
-    because a statement's prepare and its execution are separate protocol exchanges.
-    """
-    async with engine.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        yield connection
-
-
 class Database:
     """The engine and session factories of one service process."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
-        # Autocommit: each statement is its own transaction, so a read of one statement
-        # costs one round trip instead of three (BEGIN, the statement, COMMIT).
-        self.read_sessionmaker = async_sessionmaker(
+        # Autocommit: each statement is its own transaction, so work of one statement costs
+        # one round trip instead of three (BEGIN, the statement, COMMIT).
+        self._autocommit_sessionmaker = async_sessionmaker(
             engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
         )
 
@@ -120,8 +105,19 @@ class Database:
         async with self.sessionmaker() as session, session.begin():
             yield session
 
+    def autocommit(self) -> AsyncSession:
+        """A session on which every statement is its own transaction: no BEGIN, no COMMIT.
+
+        For work of one statement outside a request, a read or a write: PostgreSQL runs a
+        statement atomically anyway. Through PgBouncer in transaction mode this needs its
+        prepared-statement tracking (1.21+, max_prepared_statements > 0), because a
+        statement's prepare and its execution are separate protocol exchanges.
+        Use it as `async with database.autocommit() as session:`.
+        """
+        return self._autocommit_sessionmaker()
+
     async def ping(self) -> None:
-        async with self.read_sessionmaker() as session:
+        async with self.autocommit() as session:
             await session.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
@@ -151,7 +147,7 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
     database: Database = request.app.state.database
-    async with database.read_sessionmaker() as session:
+    async with database.autocommit() as session:
         yield session
 
 

@@ -45,7 +45,7 @@ async def reserve_stock(
     # Not the request's transaction: a new reservation is one statement, atomic by itself
     # (ReservationRepository.reserve), so it runs on an autocommit session, without
     # BEGIN/COMMIT (two round trips fewer on the path every order waits for).
-    async with database.read_sessionmaker() as session:
+    async with database.autocommit() as session:
         reservations = ReservationRepository(session)
         attempt = await reservations.reserve(
             key=request.key,

@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from orders.catalog_client import errors as catalog_errors
 from orders.catalog_client.client import CatalogClient
 from orders.catalog_client.schemas import RequestedLine, Reservation, ReservationStatus
@@ -70,16 +68,6 @@ def request_fingerprint(lines: Sequence[OrderLineRequest]) -> str:
     """The same lines in any order and any split of a product give the same fingerprint."""
     canonical = sorted((str(line.product_id), line.quantity) for line in lines)
     return hashlib.sha256(json.dumps(canonical, separators=(",", ":")).encode()).hexdigest()
-
-
-def _autocommit(database: Database) -> AsyncSession:
-    """A session on which every statement commits by itself: no BEGIN, no COMMIT.
-
-    A write that is one statement is atomic anyway; a transaction around it would only add
-    two round trips (this needs PgBouncer's prepared-statement tracking, 1.21+).
-    """
-    # kit candidate: Database.autocommit(), named for writes as well as reads.
-    return database.read_sessionmaker()
 
 
 @dataclass(frozen=True)
@@ -189,7 +177,7 @@ async def _open_placement(
     settings = saga.settings
     for _ in range(_PLACEMENT_OPEN_ATTEMPTS):
         number = new_order_number(datetime.now(UTC))
-        async with _autocommit(saga.database) as session:
+        async with saga.database.autocommit() as session:
             orders = OrderRepository(session)
             try:
                 created_at = await orders.open_placement(
@@ -323,7 +311,7 @@ async def _complete_placement(
     budget: _CatalogBudget,
 ) -> OrderDetailsValues:
     """Write 2: snapshot what catalog reserved into the order and make it visible."""
-    async with _autocommit(saga.database) as session:
+    async with saga.database.autocommit() as session:
         completed = await OrderRepository(session).complete_placement(
             order_id=order_id,
             total=total,
@@ -365,7 +353,7 @@ async def _complete_placement(
 
 
 async def _discard_placement(saga: _Saga, order_id: uuid.UUID) -> None:
-    async with _autocommit(saga.database) as session:
+    async with saga.database.autocommit() as session:
         await OrderRepository(session).discard_placement(order_id)
 
 

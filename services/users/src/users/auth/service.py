@@ -94,7 +94,7 @@ async def register(
     )
     # Checked first for a clear answer without paying for a hash; the unique indexes still
     # decide when two registrations race (the repository turns that into the same 409).
-    async with database.read_sessionmaker() as session:
+    async with database.autocommit() as session:
         await UserRepository(session).ensure_available(
             email=registration.email, username=registration.username
         )
@@ -161,7 +161,7 @@ async def login(
     if len(form.password) > MAX_PASSWORD_LENGTH:
         # No such password can exist; hashing a kilobyte of it would only cost us.
         raise _invalid_credentials()
-    async with database.read_sessionmaker() as session:
+    async with database.autocommit() as session:
         user = await UserRepository(session).find_by_login(form.username)
     # The connection is released: the hashing below holds none.
     if user is None:
@@ -237,7 +237,7 @@ async def refresh(
         # Only a token we know opens a transaction. A made-up one costs one autocommit
         # statement, which holds a PgBouncer server connection only while Postgres runs it,
         # never while waiting for this process between statements.
-        async with database.read_sessionmaker() as session:
+        async with database.autocommit() as session:
             known = await RefreshTokenRepository(session).family_of(token_hash=token_hash)
         if known is None:
             raise _invalid_refresh_token()
@@ -260,7 +260,7 @@ async def logout(*, database: Database, refresh_turns: Bulkhead, presented: Refr
     if not could_be_issued_refresh_token(presented.refresh_token):
         return
     async with refresh_turns.turn():
-        async with database.read_sessionmaker() as session:
+        async with database.autocommit() as session:
             family_id = await RefreshTokenRepository(session).family_of(
                 token_hash=refresh_token_hash(presented.refresh_token)
             )

@@ -38,7 +38,7 @@ async def change_password(
     connection held, then one short transaction, which writes only if the credentials are
     still those the current password was checked under.
     """
-    async with database.read_sessionmaker() as session:
+    async with database.autocommit() as session:
         user = await get_active_account(session=session, user_id=user_id)
     check_password_policy(change.new_password, username=user.username, email=user.email)
     matches, _ = await password_hasher.verify_and_update(
