@@ -1,10 +1,12 @@
 """Every error is an RFC 9457 problem; nothing internal leaks."""
 
 import logging
+from typing import ClassVar
 
 import httpx
 import pytest
 
+from service_kit.problems import ServiceUnavailable
 from service_kit_testing.probe_app import PREFIX
 
 PROBLEM = "application/problem+json"
@@ -126,3 +128,16 @@ async def test_unhandled_error_is_a_logged_500_without_internals(
     assert "secret internal detail" not in response.text
     assert "Traceback" not in response.text
     assert any(record.exc_info for record in caplog.records if record.levelno == logging.ERROR)
+
+
+def test_a_problem_carries_its_class_headers_and_those_of_the_raise_site() -> None:
+    class Busy(ServiceUnavailable):
+        code = "busy"
+        title = "Busy"
+        default_headers: ClassVar = {"Retry-After": "1"}
+
+    busy = Busy("Try again shortly.", headers={"X-Queue": "full"})
+
+    assert busy.headers == {"Retry-After": "1", "X-Queue": "full"}
+    assert Busy("again").headers == {"Retry-After": "1"}
+    assert Busy.default_headers == {"Retry-After": "1"}  # the class's own stays unchanged

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import httpx
 import jwt
@@ -38,9 +38,7 @@ RETRY_AFTER_FAILED_FETCH_SECONDS = 1.0
 class InvalidToken(Unauthorized):
     code = "invalid-token"
     title = "Invalid access token"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    default_headers: ClassVar = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 
 @dataclass(frozen=True)

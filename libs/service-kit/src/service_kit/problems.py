@@ -29,6 +29,8 @@ class ProblemError(Exception):
     status: ClassVar[int] = 500
     code: ClassVar[str] = "internal-error"
     title: ClassVar[str] = "Internal server error"
+    # Headers every answer of this problem carries (a 401's WWW-Authenticate, say).
+    default_headers: ClassVar[Mapping[str, str]] = {}
 
     def __init__(
         self,
@@ -39,7 +41,7 @@ class ProblemError(Exception):
     ) -> None:
         super().__init__(detail)
         self.detail = detail
-        self.headers = dict(headers or {})
+        self.headers = {**self.default_headers, **(headers or {})}
         self.extensions = extensions
 
 

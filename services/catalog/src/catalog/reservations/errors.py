@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from service_kit.problems import Conflict, NotFound, Unauthorized, UnprocessableContent
 
 
@@ -5,9 +7,8 @@ class InvalidServiceCredential(Unauthorized):
     code = "invalid-service-credential"
     title = "Invalid service credential"
 
-    # A 401 says how to authenticate (RFC 9110), every one of them: the class sets it.
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="internal"'})
+    # A 401 says how to authenticate (RFC 9110), every one of them.
+    default_headers: ClassVar = {"WWW-Authenticate": 'Bearer realm="internal"'}
 
 
 class InsufficientStock(Conflict):

@@ -1,6 +1,6 @@
 """The problems of accounts and their passwords; each detail is given where it is raised."""
 
-from typing import Any
+from typing import ClassVar
 
 from service_kit.problems import (
     Conflict,
@@ -32,11 +32,8 @@ class AccountInactive(Unauthorized):
     code = "account-inactive"
     title = "Account inactive"
 
-    def __init__(self, detail: str, **extensions: Any) -> None:
-        # A 401 names its scheme (RFC 9110); this token is no longer good for anything.
-        super().__init__(
-            detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}, **extensions
-        )
+    # A 401 names its scheme (RFC 9110); this token is no longer good for anything.
+    default_headers: ClassVar = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 
 
 class WeakPassword(UnprocessableContent):
@@ -46,16 +43,10 @@ class WeakPassword(UnprocessableContent):
     title = "The password is too weak"
 
 
-# kit candidate: the problem every service_kit.bulkhead refuses with (a 503 with Retry-After).
 class ServiceBusy(ServiceUnavailable):
     """A bulkhead's queue is full (service_kit.bulkhead): the client tries again shortly."""
 
-    retry_after_seconds = 1
-
-    def __init__(self, detail: str, **extensions: Any) -> None:
-        super().__init__(
-            detail, headers={"Retry-After": str(self.retry_after_seconds)}, **extensions
-        )
+    default_headers: ClassVar = {"Retry-After": "1"}
 
 
 class PasswordHashingBusy(ServiceBusy):

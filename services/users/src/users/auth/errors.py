@@ -1,6 +1,6 @@
 """The problems of logging in and refreshing; each detail is given where it is raised."""
 
-from typing import Any
+from typing import ClassVar
 
 from service_kit.problems import Unauthorized
 from users.accounts.errors import ServiceBusy
@@ -9,8 +9,7 @@ from users.accounts.errors import ServiceBusy
 class BearerUnauthorized(Unauthorized):
     """A 401 names its scheme (RFC 9110)."""
 
-    def __init__(self, detail: str, **extensions: Any) -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"}, **extensions)
+    default_headers: ClassVar = {"WWW-Authenticate": "Bearer"}
 
 
 class InvalidCredentials(BearerUnauthorized):
