@@ -6,10 +6,6 @@ SHELL := /bin/bash
 export COMPOSE_PROJECT_NAME ?= shop
 export SHOP_IMAGE_TAG ?= dev
 export GATEWAY_PORT ?= 8080
-# Testcontainers on hosts that look like a container, without a Ryuk image (see docs/testing.md).
-export TESTCONTAINERS_RYUK_DISABLED ?= true
-export TESTCONTAINERS_CONNECTION_MODE ?= docker_host
-export TESTCONTAINERS_HOST_OVERRIDE ?= localhost
 
 # Evaluated when used, after ensure-docker may have installed a compose.
 COMPOSE = $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
