@@ -68,8 +68,6 @@ BENCH_COMPOSE = $(COMPOSE) -f docker-compose.yml -f bench/compose.bench.yml
 export BASELINE_PORT ?= 8090
 BENCH_ARGS ?=
 SOAK_MINUTES ?= 10
-# A token minted when a bench or soak starts must outlive it (the default lifetime is 15 min).
-bench soak: export ACCESS_TOKEN_TTL_SECONDS ?= 7200
 BENCH_UP = command -v wrk >/dev/null || deploy/scripts/ensure-wrk.sh; \
 	$(WITH_IMAGES) $(BENCH_COMPOSE) build --quiet baseline; \
 	$(WITH_IMAGES) $(BENCH_COMPOSE) up -d --remove-orphans; \
