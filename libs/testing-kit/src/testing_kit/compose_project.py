@@ -161,7 +161,12 @@ def running_compose_project(
     )
     try:
         try:
-            project.compose("up", "--detach", "--no-build", *services)
+            try:
+                project.compose("up", "--detach", "--no-build", *services)
+            except ComposeError as error:
+                if "built" in str(error) or "pull" in str(error):
+                    error.add_note("build the images first: make images (same SHOP_IMAGE_TAG)")
+                raise
             project.wait_until_healthy()
             if ready is not None:
                 ready(project)
