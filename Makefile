@@ -6,10 +6,6 @@ SHELL := /bin/bash
 export COMPOSE_PROJECT_NAME ?= shop
 export SHOP_IMAGE_TAG ?= dev
 export GATEWAY_PORT ?= 8080
-# Testcontainers on hosts that look like a container, without a Ryuk image (see docs/testing.md).
-export TESTCONTAINERS_RYUK_DISABLED ?= true
-export TESTCONTAINERS_CONNECTION_MODE ?= docker_host
-export TESTCONTAINERS_HOST_OVERRIDE ?= localhost
 
 # Evaluated when used, after ensure-docker may have installed a compose.
 COMPOSE = $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
@@ -86,8 +82,6 @@ BENCH_COMPOSE = $(COMPOSE) -f docker-compose.yml -f bench/compose.bench.yml
 export BASELINE_PORT ?= 8090
 BENCH_ARGS ?=
 SOAK_MINUTES ?= 10
-# A token minted when a bench or soak starts must outlive it (the default lifetime is 15 min).
-bench soak: export ACCESS_TOKEN_TTL_SECONDS ?= 7200
 BENCH_UP = command -v wrk >/dev/null || deploy/host/ensure-wrk.sh; \
 	$(WITH_IMAGES) $(BENCH_COMPOSE) build --quiet baseline; \
 	$(WITH_IMAGES) $(BENCH_COMPOSE) up -d --remove-orphans; \

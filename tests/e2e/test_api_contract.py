@@ -30,11 +30,12 @@ import httpx
 import pytest
 import schemathesis
 import schemathesis.engine
-from conftest import RegisterCustomer, Shop
 from schemathesis import Case, CheckContext, Response
 from schemathesis.engine import Status, events
 from schemathesis.schemas import BaseSchema
 
+from e2e_testing.customers import RegisterCustomer
+from e2e_testing.stack import Shop
 from testing_kit.tokens import bearer
 
 SERVICES = ("users", "catalog", "orders")

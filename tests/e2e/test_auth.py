@@ -5,8 +5,9 @@ import secrets
 import httpx
 import jwt
 import pytest
-from conftest import E2E_RATE_LIMIT_HEADER, E2E_SIGNING_KEY, Customer, RegisterCustomer
 
+from e2e_testing.customers import Customer, RegisterCustomer
+from e2e_testing.stack import E2E_RATE_LIMIT_HEADER, E2E_SIGNING_KEY
 from testing_kit.tokens import bearer
 
 USERS = "/api/users"

@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import RegisterCustomer
+
+from e2e_testing.customers import RegisterCustomer
 
 Json = dict[str, Any]
 

@@ -16,12 +16,13 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import SERVICE_ENVIRONMENT
+
+from e2e_testing.stack import CATALOG_CURSOR_SIGNING_KEY
 
 Json = dict[str, Any]
 PROBLEM = "application/problem+json"
 # Catalog's key in this run: with it a test plays an attacker who learned the key.
-CURSOR_SIGNING_KEY = SERVICE_ENVIRONMENT["catalog"]["CURSOR_SIGNING_KEY"]
+CURSOR_SIGNING_KEY = CATALOG_CURSOR_SIGNING_KEY
 
 
 def assert_problem(response: httpx.Response, status: int, code: str) -> None:

@@ -26,9 +26,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ORDERS, Customer, RegisterCustomer, Shop
-from testcontainers.core.container import DockerContainer
+from docker.models.containers import Container
 
+from e2e_testing.customers import Customer, RegisterCustomer
+from e2e_testing.ordering import ORDERS
+from e2e_testing.stack import Shop
 from testing_kit.waiting import eventually, eventually_sync
 
 logger = logging.getLogger(__name__)
@@ -44,7 +46,7 @@ RETRY_PAUSE_SECONDS = 0.25
 # The fault lands once every client is under way (this many orders placed), within a bound.
 PLACED_BEFORE_THE_FAULT = CLIENTS
 RECOVERY_BOUND_SECONDS = 30.0
-# The reconciler resolves unknown placements after its minimum age (conftest: 11 s).
+# The reconciler resolves unknown placements after its minimum age (compose.e2e.yml: 11 s).
 SETTLE_WITHIN_SECONDS = 90.0
 REQUEST_TIMEOUT_SECONDS = 30.0
 
@@ -130,21 +132,12 @@ async def _customer_load(
             campaign.refusals[response.json().get("code", "?")] += 1
 
 
-def _wait_until_healthy(container: DockerContainer) -> None:
-    wrapped = container.get_wrapped_container()
-
+def _wait_until_healthy(container: Container) -> None:
     def healthy() -> bool:
-        wrapped.reload()
-        state = wrapped.attrs["State"]
-        health = state.get("Health")
-        if health is None:  # Postgres' image has no HEALTHCHECK: ask it
-            exit_code, _ = wrapped.exec_run(
-                ["pg_isready", "-h", "127.0.0.1", "-U", "health-probe", "-q"]
-            )
-            return bool(state["Running"] and exit_code == 0)
-        return bool(health.get("Status") == "healthy")
+        container.reload()
+        return bool(container.attrs["State"]["Health"]["Status"] == "healthy")
 
-    assert eventually_sync(healthy, within_seconds=90), f"{wrapped.name} did not come back"
+    assert eventually_sync(healthy, within_seconds=90), f"{container.name} did not come back"
 
 
 async def _fresh_order_within_bound(
@@ -232,7 +225,7 @@ async def test_orders_survive_a_restart(
     # Places the one order that measures recovery: a customer of its own, within the caps.
     newcomer = register_customer()
     campaign = Campaign()
-    container = shop.containers[fault]
+    container = shop.container(fault)
 
     async with httpx.AsyncClient(
         base_url=shop.gateway_url, timeout=REQUEST_TIMEOUT_SECONDS
@@ -244,7 +237,7 @@ async def test_orders_survive_a_restart(
 
             assert await eventually(under_way, within_seconds=REQUEST_TIMEOUT_SECONDS)
             started = time.monotonic()
-            await asyncio.to_thread(container.get_wrapped_container().restart, timeout=10)
+            await asyncio.to_thread(container.restart, timeout=10)
             await asyncio.to_thread(_wait_until_healthy, container)
             return time.monotonic() - started
 

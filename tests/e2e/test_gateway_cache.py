@@ -14,9 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import RegisterCustomer, Shop
 
 from catalog.caching import GATEWAY_STALENESS_BOUND_SECONDS
+from e2e_testing.customers import RegisterCustomer
+from e2e_testing.stack import Shop
 from testing_kit.waiting import eventually_sync
 
 Json = dict[str, Any]
@@ -34,7 +35,7 @@ def detail_url(product: Json) -> str:
 
 def catalog_requests(shop: Shop, route: str) -> float:
     """GETs catalog has answered on `route`, from its /metrics inside the network."""
-    catalog = shop.containers["catalog"].get_wrapped_container()
+    catalog = shop.container("catalog")
     exit_code, output = catalog.exec_run(
         [
             "python",

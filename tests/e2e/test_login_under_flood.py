@@ -21,7 +21,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import E2E_RATE_LIMIT_HEADER, Customer, RegisterCustomer, Shop
+
+from e2e_testing.customers import Customer, RegisterCustomer
+from e2e_testing.stack import E2E_RATE_LIMIT_HEADER, Shop
 
 USERS = "/api/users"
 REFRESH_FLOOD = 80

@@ -11,15 +11,14 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from conftest import ORDERS, SERVICE_ENVIRONMENT, Customer, RegisterCustomer, Shop, place_order
 
+from e2e_testing.customers import Customer, RegisterCustomer
+from e2e_testing.ordering import ORDERS, place_order
+from e2e_testing.stack import Shop
+from orders.settings import OrdersSettings
 from testing_kit.waiting import eventually_sync
 
 Json = dict[str, Any]
-# A placement ends at orders' catalog call deadline at the latest (retries included).
-CATALOG_DOWN_BOUND_SECONDS = (
-    float(SERVICE_ENVIRONMENT["orders"]["CATALOG_CALL_DEADLINE_SECONDS"]) + 2
-)
 
 
 def _move(gateway: httpx.Client, headers: dict[str, str], order: Json, action: str) -> Json:
@@ -140,13 +139,16 @@ def test_catalog_down_is_a_quick_503_and_nothing_is_lost(
     register_customer: RegisterCustomer,
     new_product: Callable[..., Json],
     stock_of: Callable[[Json], tuple[int, ...]],
+    orders_settings: OrdersSettings,
 ) -> None:
+    # A placement ends at orders' catalog call deadline at the latest (retries included).
+    catalog_down_bound_seconds = orders_settings.catalog_call_deadline_seconds + 2
     product = new_product(stock=5)
     customer = register_customer()
     pending = place_order(gateway, customer, product, 2).json()
     order_url = f"{ORDERS}/{pending['id']}"
 
-    shop.containers["catalog"].get_wrapped_container().stop()
+    shop.container("catalog").stop()
     try:
         started = time.monotonic()
         refused = place_order(gateway, customer, product, 1, idempotency_key="while-down")
@@ -157,7 +159,7 @@ def test_catalog_down_is_a_quick_503_and_nothing_is_lost(
 
     assert refused.status_code == 503, refused.text
     assert refused.json()["code"] == "catalog-unavailable"
-    assert elapsed < CATALOG_DOWN_BOUND_SECONDS
+    assert elapsed < catalog_down_bound_seconds
     assert cancel_refused.status_code == 503
     assert gateway.get(order_url, headers=customer.headers).json()["status"] == "pending"
     # Nothing lost or stuck: the pending order still holds its units, the failed attempt holds
@@ -178,7 +180,7 @@ def test_catalog_down_is_a_quick_503_and_nothing_is_lost(
 
 def _restart_catalog(shop: Shop, gateway: httpx.Client) -> None:
     """Start catalog again and wait until the gateway and orders both reach it."""
-    catalog = shop.containers["catalog"].get_wrapped_container()
+    catalog = shop.container("catalog")
     catalog.start()
 
     def healthy() -> bool:

@@ -2,7 +2,8 @@
 
 import httpx
 import pytest
-from conftest import Shop
+
+from e2e_testing.stack import Shop
 
 SERVICES = ["users", "catalog", "orders"]
 
@@ -134,7 +135,7 @@ def test_no_service_can_reach_postgres(shop: Shop, service: str) -> None:
         "    sys.exit(0)\n"
         "sys.exit(1)\n"
     )
-    container = shop.containers[service].get_wrapped_container()
+    container = shop.container(service)
     exit_code, output = container.exec_run(["python", "-c", probe])
 
     assert exit_code == 0, output.decode(errors="replace")

@@ -1,33 +1,28 @@
 """A real Postgres with a real PgBouncer beside each service, as the services run in production.
 
-Each service's PgBouncer knows only that service's role, holds only its SCRAM secret and
-listens only on a Unix socket. Here the socket's directory is a temporary directory of the
-test machine mounted into that PgBouncer's container, so tests connect exactly as the service
-does in its pod: over the socket, with SCRAM.
+They are docker-compose.yml's own `postgres` and `pgbouncer-*` services (images, settings,
+healthchecks, secrets as files), with compose.database.yml on top for what tests need:
+Postgres on a free loopback port, and each PgBouncer's socket directory on this machine, so
+tests connect exactly as the service does: over the socket, with SCRAM. Every password and
+secret is made for the run.
 """
 
 import secrets
-import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from testcontainers.core.container import DockerContainer
-from testcontainers.core.network import Network
-from testcontainers.core.wait_strategies import ExecWaitStrategy
-
 from service_kit.scram import scram_sha256_secret
-from testing_kit.images import project_image
+from testing_kit.compose_project import running_compose_project
 
 SERVICES = ("users", "catalog", "orders")
 DATABASE = "shop"
-SOCKET_DIR = "/var/run/pgbouncer"
 PGBOUNCER_PORT = 6432
-STARTUP_TIMEOUT_SECONDS = 90
 # Random 256-bit passwords need no key stretching (docs/architecture.md), as in compose.
 SECRET_ITERATIONS = 1
+COMPOSE_OVERRIDE = Path(__file__).with_name("compose.database.yml")
 
 
 def _scram_secrets(passwords: dict[str, str]) -> dict[str, str]:
@@ -60,6 +55,25 @@ class DatabaseCredentials:
             owner_passwords=owner_passwords,
             owner_secrets=_scram_secrets(owner_passwords),
         )
+
+    def compose_variables(self, secrets_dir: Path) -> dict[str, str]:
+        """These credentials as docker-compose.yml takes them (the variables .env.example
+        names): passwords as values, SCRAM secrets as files written into `secrets_dir`, and a
+        superuser password of the run's own."""
+        variables = {"POSTGRES_PASSWORD": secrets.token_urlsafe(32)}
+        for service in SERVICES:
+            prefix = service.upper()
+            variables[f"{prefix}_DB_PASSWORD"] = self.passwords[service]
+            variables[f"{prefix}_DB_OWNER_PASSWORD"] = self.owner_passwords[service]
+            for variable, secret in (
+                (f"{prefix}_DB_SCRAM_SECRET_FILE", self.secrets[service]),
+                (f"{prefix}_DB_OWNER_SCRAM_SECRET_FILE", self.owner_secrets[service]),
+            ):
+                path = secrets_dir / f"{variable.lower()}.scram"
+                path.write_text(secret + "\n")
+                path.chmod(0o644)  # read inside the containers, by their own users
+                variables[variable] = str(path)
+        return variables
 
 
 @dataclass(frozen=True)
@@ -95,7 +109,7 @@ class DatabaseStack:
         return self.direct_url(service).replace("postgresql+asyncpg://", "postgresql://")
 
 
-def service_database_url(service: str, password: str, *, socket_dir: str = SOCKET_DIR) -> str:
+def service_database_url(service: str, password: str, *, socket_dir: str) -> str:
     """The DATABASE_URL of a service: its role, to its own PgBouncer's socket."""
     return (
         f"postgresql+asyncpg://{service}_svc:{password}@/{DATABASE}"
@@ -103,98 +117,36 @@ def service_database_url(service: str, password: str, *, socket_dir: str = SOCKE
     )
 
 
-def migration_database_url(
-    service: str, owner_password: str, *, host: str = "postgres", port: int = 5432
-) -> str:
+def migration_database_url(service: str, owner_password: str, *, host: str, port: int) -> str:
     """The DATABASE_URL of a service's migration job: the schema's owner, straight to Postgres."""
     return f"postgresql+asyncpg://{service}_owner:{owner_password}@{host}:{port}/{DATABASE}"
-
-
-def postgres_environment(credentials: DatabaseCredentials) -> dict[str, str]:
-    return {
-        "POSTGRES_USER": "postgres",
-        "POSTGRES_PASSWORD": secrets.token_urlsafe(32),
-        "POSTGRES_DB": DATABASE,
-        **{f"{s.upper()}_DB_SCRAM_SECRET": credentials.secrets[s] for s in SERVICES},
-        **{f"{s.upper()}_DB_OWNER_SCRAM_SECRET": credentials.owner_secrets[s] for s in SERVICES},
-    }
-
-
-def postgres_container(network: Network, credentials: DatabaseCredentials) -> DockerContainer:
-    return (
-        DockerContainer(project_image("postgres"))
-        .with_envs(**postgres_environment(credentials))
-        .with_network(network)
-        .with_network_aliases("postgres")
-        .with_exposed_ports(5432)
-        # TCP, not the socket: the entrypoint's init-time server listens on the socket only.
-        .waiting_for(
-            ExecWaitStrategy(
-                ["pg_isready", "-h", "127.0.0.1", "-U", "health-probe", "-d", DATABASE]
-            ).with_startup_timeout(STARTUP_TIMEOUT_SECONDS)
-        )
-    )
-
-
-def _pgbouncer_container(
-    network: Network, service: str, credentials: DatabaseCredentials
-) -> DockerContainer:
-    return (
-        DockerContainer(project_image("pgbouncer"))
-        .with_envs(
-            DB_HOST="postgres",
-            DB_NAME=DATABASE,
-            PGBOUNCER_USER=f"{service}_svc",
-            PGBOUNCER_AUTH_SECRET=credentials.secrets[service],
-        )
-        .with_network(network)
-        .with_network_aliases(f"pgbouncer-{service}")
-        .waiting_for(
-            ExecWaitStrategy(
-                ["pg_isready", "-h", SOCKET_DIR, "-p", str(PGBOUNCER_PORT), "-d", DATABASE]
-            ).with_startup_timeout(STARTUP_TIMEOUT_SECONDS)
-        )
-    )
-
-
-@dataclass(frozen=True)
-class RunningPgBouncer:
-    container: DockerContainer
-    # On this machine; mount it at SOCKET_DIR into the service's container.
-    socket_dir: Path
-
-
-@contextmanager
-def running_pgbouncer(
-    network: Network, service: str, credentials: DatabaseCredentials
-) -> Iterator[RunningPgBouncer]:
-    """The PgBouncer beside `service`, its socket in a temporary directory of this machine."""
-    socket_dir = Path(tempfile.mkdtemp(prefix=f"shop-{service}-db-socket-"))
-    socket_dir.chmod(0o777)  # PgBouncer and the service run as different users
-    try:
-        container = _pgbouncer_container(network, service, credentials).with_volume_mapping(
-            str(socket_dir), SOCKET_DIR, "rw"
-        )
-        with container:
-            yield RunningPgBouncer(container=container, socket_dir=socket_dir)
-    finally:
-        shutil.rmtree(socket_dir, ignore_errors=True)
 
 
 @contextmanager
 def running_database_stack() -> Iterator[DatabaseStack]:
     """Start Postgres (roles and schemas per service) and each service's PgBouncer."""
     credentials = DatabaseCredentials.generate()
-    with ExitStack() as stack:
-        network = stack.enter_context(Network())
-        postgres = stack.enter_context(postgres_container(network, credentials))
-        pgbouncers = {
-            service: stack.enter_context(running_pgbouncer(network, service, credentials))
-            for service in SERVICES
+    # PgBouncer's sockets (owned by its user) may outlive a failed start-up: never an error.
+    with tempfile.TemporaryDirectory(
+        prefix="shop-database-stack-", ignore_cleanup_errors=True
+    ) as workdir:
+        socket_dirs = {service: Path(workdir, f"{service}-db-socket") for service in SERVICES}
+        for socket_dir in socket_dirs.values():
+            socket_dir.mkdir()
+            socket_dir.chmod(0o777)  # PgBouncer and the tests run as different users
+        variables = {
+            **credentials.compose_variables(Path(workdir)),
+            **{f"{s.upper()}_DB_SOCKET_DIR": str(d) for s, d in socket_dirs.items()},
         }
-        yield DatabaseStack(
-            host=postgres.get_container_host_ip(),
-            postgres_port=int(postgres.get_exposed_port(5432)),
-            socket_dirs={service: it.socket_dir for service, it in pgbouncers.items()},
-            credentials=credentials,
-        )
+        with running_compose_project(
+            name_prefix="shop-database",
+            override_files=[COMPOSE_OVERRIDE],
+            variables=variables,
+            services=["postgres", *(f"pgbouncer-{service}" for service in SERVICES)],
+        ) as project:
+            yield DatabaseStack(
+                host="127.0.0.1",
+                postgres_port=project.published_port("postgres", 5432),
+                socket_dirs=socket_dirs,
+                credentials=credentials,
+            )
