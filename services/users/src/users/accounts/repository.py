@@ -1,7 +1,8 @@
 import uuid
+from datetime import UTC, date, datetime, time, timedelta
 from typing import ClassVar
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, Date, cast, func, or_, select, update
 
 from service_kit.pagination import PageOfRows
 from service_kit.repository import Repository
@@ -86,6 +87,27 @@ class UserRepository(Repository[User]):
         else:
             condition = func.lower(User.username) == login.strip().lower()
         return await self.session.scalar(select(User).where(condition))
+
+    async def count_by_role_and_state(self) -> dict[tuple[Role, bool], int]:
+        """How many accounts have each role, active or not; one statement."""
+        rows = await self.session.execute(
+            select(User.role, User.is_active, func.count()).group_by(User.role, User.is_active)
+        )
+        return {(role, is_active): count for role, is_active, count in rows}
+
+    async def count_signups_per_day(self, *, start: date, end: date) -> dict[date, int]:
+        """Accounts created on each UTC day from `start` to `end` (days with none are left
+        out); one statement."""
+        day = cast(func.timezone("UTC", User.created_at), Date)
+        rows = await self.session.execute(
+            select(day, func.count())
+            .where(
+                User.created_at >= datetime.combine(start, time(), UTC),
+                User.created_at < datetime.combine(end + timedelta(days=1), time(), UTC),
+            )
+            .group_by(day)
+        )
+        return dict(rows.all())
 
     async def search(
         self,

@@ -1,6 +1,6 @@
 """The problems of administering accounts; each detail is given where it is raised."""
 
-from service_kit.problems import Conflict
+from service_kit.problems import Conflict, UnprocessableContent
 
 
 class OwnAdminRole(Conflict):
@@ -11,3 +11,8 @@ class OwnAdminRole(Conflict):
 class OwnAccountDeactivation(Conflict):
     code = "own-account-deactivation"
     title = "Cannot deactivate your own account"
+
+
+class InvalidDateRange(UnprocessableContent):
+    code = "invalid-date-range"
+    title = "The date range is not one the statistics cover"

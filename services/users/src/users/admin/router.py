@@ -1,3 +1,4 @@
+import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -12,8 +13,8 @@ from users.accounts.errors import AccountInactive, AccountNotFound
 from users.accounts.models import Role, User
 from users.accounts.schemas import Account
 from users.admin import service
-from users.admin.errors import OwnAccountDeactivation, OwnAdminRole
-from users.admin.schemas import RoleChange
+from users.admin.errors import InvalidDateRange, OwnAccountDeactivation, OwnAdminRole
+from users.admin.schemas import AccountStatistics, RoleChange
 from users.settings import API_PREFIX
 
 # The caller's account must still be an active admin's, whatever its token says (a 403
@@ -54,6 +55,28 @@ async def list_accounts(
         is_active=is_active,
         limit=limit,
         offset=offset,
+    )
+
+
+@router.get(
+    "/stats",
+    response_model=AccountStatistics,
+    responses=problem_responses(InvalidDateRange),
+    summary="Accounts by role and by state; sign-ups per day (UTC) over a range",
+)
+async def account_statistics(
+    admin: ActingAdmin,
+    session: SessionDep,
+    date_from: Annotated[
+        dt.date | None, Query(description="First day counted (default: 29 days before date_to)")
+    ] = None,
+    date_to: Annotated[
+        dt.date | None, Query(description="Last day counted (default: today)")
+    ] = None,
+) -> AccountStatistics:
+    """At most 366 days at once. Declared before `/{user_id}`, which would take the path."""
+    return await service.account_statistics(
+        session=session, date_from=date_from, date_to=date_to, today=dt.datetime.now(dt.UTC).date()
     )
 
 

@@ -1,4 +1,6 @@
-from pydantic import BaseModel, ConfigDict
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from users.accounts.models import Role
 
@@ -7,3 +9,21 @@ class RoleChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role
+
+
+class SignupsOnDay(BaseModel):
+    date: dt.date
+    count: int
+
+
+class AccountStatistics(BaseModel):
+    total: int = Field(description="Every account, active or not")
+    by_role: dict[Role, int]
+    active: int
+    inactive: int
+    date_from: dt.date
+    date_to: dt.date
+    signups_per_day: list[SignupsOnDay] = Field(
+        description="Accounts created on each day from date_from to date_to (UTC days), zeros"
+        " included"
+    )

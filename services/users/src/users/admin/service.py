@@ -1,6 +1,7 @@
 """What admins do to accounts: list, read, deactivate and reactivate, change roles."""
 
 import uuid
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,8 +11,8 @@ from users.accounts.errors import AccountNotFound
 from users.accounts.models import Role, User
 from users.accounts.repository import UserRepository
 from users.accounts.service import get_active_account
-from users.admin.errors import OwnAccountDeactivation, OwnAdminRole
-from users.admin.schemas import RoleChange
+from users.admin.errors import InvalidDateRange, OwnAccountDeactivation, OwnAdminRole
+from users.admin.schemas import AccountStatistics, RoleChange, SignupsOnDay
 from users.auth.service import end_all_logins
 
 
@@ -85,3 +86,44 @@ async def change_role(
         user.role = change.role
         await UserRepository(session).flush()
     return user
+
+
+# A year and a day: a leap year's every day, and no answer longer than that.
+MAX_STATISTICS_DAYS = 366
+DEFAULT_STATISTICS_DAYS = 30
+
+
+async def account_statistics(
+    *, session: AsyncSession, date_from: date | None, date_to: date | None, today: date
+) -> AccountStatistics:
+    """Accounts by role and by state, and sign-ups per UTC day over a range (by default the
+    last 30 days up to `today`)."""
+    end = date_to or today
+    try:
+        start = date_from or end - timedelta(days=DEFAULT_STATISTICS_DAYS - 1)
+        # The day after the range must exist too: its midnight ends the last day.
+        _ = end + timedelta(days=1)
+    except OverflowError:
+        raise InvalidDateRange("The range reaches beyond the calendar (years 1 to 9999).") from None
+    if start > end:
+        raise InvalidDateRange("date_from is after date_to.")
+    days = (end - start).days + 1
+    if days > MAX_STATISTICS_DAYS:
+        raise InvalidDateRange(
+            f"The range covers {days} days; at most {MAX_STATISTICS_DAYS} are counted at once."
+        )
+    users = UserRepository(session)
+    counts = await users.count_by_role_and_state()
+    signups = await users.count_signups_per_day(start=start, end=end)
+    return AccountStatistics(
+        total=sum(counts.values()),
+        by_role={role: sum(n for (r, _), n in counts.items() if r == role) for role in Role},
+        active=sum(n for (_, is_active), n in counts.items() if is_active),
+        inactive=sum(n for (_, is_active), n in counts.items() if not is_active),
+        date_from=start,
+        date_to=end,
+        signups_per_day=[
+            SignupsOnDay(date=day, count=signups.get(day, 0))
+            for day in (start + timedelta(days=offset) for offset in range(days))
+        ],
+    )
