@@ -107,6 +107,16 @@ async def test_a_range_the_statistics_cannot_cover_is_a_422(
     assert response.json()["code"] == "invalid-date-range"
 
 
+@pytest.mark.parametrize("day", ["0", "1733011200", "2026-3-1", "2026-03-01T00:00:00Z", "20260301"])
+async def test_a_day_is_only_ever_yyyy_mm_dd(
+    client: httpx.AsyncClient, admin: RegisteredAccount, day: str
+) -> None:
+    response = await client.get(STATS, headers=admin.headers, params={"date_to": day})
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation-error"
+
+
 async def test_a_year_of_366_days_is_counted(
     client: httpx.AsyncClient, admin: RegisteredAccount
 ) -> None:

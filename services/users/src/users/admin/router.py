@@ -9,6 +9,7 @@ from service_kit.database import SessionDep
 from service_kit.openapi import problem_responses
 from service_kit.pagination import DEFAULT_PAGE_SIZE, OffsetPage, PageOffset, PageOfRows, PageSize
 from service_kit.text import StoredText
+from service_kit.timestamps import CalendarDay
 from users.accounts.errors import AccountInactive, AccountNotFound
 from users.accounts.models import Role, User
 from users.accounts.schemas import Account
@@ -68,10 +69,11 @@ async def account_statistics(
     admin: ActingAdmin,
     session: SessionDep,
     date_from: Annotated[
-        dt.date | None, Query(description="First day counted (default: 29 days before date_to)")
+        CalendarDay | None,
+        Query(description="First day counted (default: 29 days before date_to)"),
     ] = None,
     date_to: Annotated[
-        dt.date | None, Query(description="Last day counted (default: today)")
+        CalendarDay | None, Query(description="Last day counted (default: today)")
     ] = None,
 ) -> AccountStatistics:
     """At most 366 days at once. Declared before `/{user_id}`, which would take the path."""
