@@ -21,14 +21,14 @@ def test_keys_are_caller_key_pairs_separated_by_whitespace() -> None:
         internal_api_keys="orders:first-key-0123456789\n  audit:second-key-0123456789 "
     )
 
-    assert configured.internal_callers() == {
+    assert configured.internal_callers == {
         "orders": "first-key-0123456789",
         "audit": "second-key-0123456789",
     }
 
 
 def test_no_keys_means_no_caller() -> None:
-    assert settings().internal_callers() == {}
+    assert settings().internal_callers == {}
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ async def _service_caller(
     presented = credentials.credentials.encode()
     caller: str | None = None
     # Every key is compared, in constant time, so timing tells nothing about which is close.
-    for name, key in settings.internal_callers().items():
+    for name, key in settings.internal_callers.items():
         if hmac.compare_digest(presented, key.encode()) and caller is None:
             caller = name
     if caller is None:

@@ -1,3 +1,4 @@
+from functools import cached_property
 from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
@@ -27,8 +28,10 @@ class CatalogSettings(ServiceSettings):
     reservation_sweep_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
     reservation_sweep_batch_size: int = Field(default=100, ge=1, le=10_000)
 
+    @cached_property
     def internal_callers(self) -> dict[str, str]:
-        """caller name -> key, from INTERNAL_API_KEYS (validated at start-up)."""
+        """caller name -> key, from INTERNAL_API_KEYS (validated at start-up); read once, not
+        on every internal request."""
         callers: dict[str, str] = {}
         for pair in self.internal_api_keys.split():
             caller, _, key = pair.partition(":")

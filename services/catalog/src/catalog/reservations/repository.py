@@ -128,14 +128,7 @@ class ReservationRepository(Repository[Reservation]):
         products: dict[uuid.UUID, LockedProduct] = {}
         for row in rows:
             expires_at = row.expires_at
-            products[row.id] = LockedProduct(
-                product_id=row.id,
-                name=row.name,
-                sku=row.sku,
-                price=row.price,
-                is_active=row.is_active,
-                available=row.stock_available,
-            )
+            products[row.id] = LockedProduct.from_row(row)
         return ReserveAttempt(expires_at=expires_at, products=products)
 
     async def find(self, key: str) -> Reservation | None:

@@ -50,6 +50,18 @@ class LockedProduct:
     is_active: bool
     available: int
 
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> "LockedProduct":
+        """From a row of a products statement (id, name, sku, price, is_active, stock_available)."""
+        return cls(
+            product_id=row.id,
+            name=row.name,
+            sku=row.sku,
+            price=row.price,
+            is_active=row.is_active,
+            available=row.stock_available,
+        )
+
 
 def _stock_row(row: Row[Any]) -> StockRow:
     return StockRow(
@@ -131,17 +143,7 @@ class StockRepository(Repository[StockMovement]):
             ),
             {"product_ids": sorted(product_ids)},
         )
-        return [
-            LockedProduct(
-                product_id=row.id,
-                name=row.name,
-                sku=row.sku,
-                price=row.price,
-                is_active=row.is_active,
-                available=row.stock_available,
-            )
-            for row in rows
-        ]
+        return [LockedProduct.from_row(row) for row in rows]
 
     async def move(
         self,

@@ -126,16 +126,20 @@ async def _move(
     )
 
 
+# Cancelling and confirming settle the order's stock with catalog, and can fail there too.
+_SETTLING_PROBLEMS = problem_responses(
+    OrderNotFound,
+    IllegalStatusTransition,
+    ReservationExpired,
+    ReservationNotHeld,
+    CatalogUnavailable,
+)
+
+
 @router.post(
     "/{order_id}/cancel",
     response_model=OrderDetails,
-    responses=problem_responses(
-        OrderNotFound,
-        IllegalStatusTransition,
-        ReservationExpired,
-        ReservationNotHeld,
-        CatalogUnavailable,
-    ),
+    responses=_SETTLING_PROBLEMS,
     summary="Cancel (customer: own pending order; admin: pending or confirmed); stock returns",
 )
 async def cancel_order(
@@ -147,13 +151,7 @@ async def cancel_order(
 @router.post(
     "/{order_id}/confirm",
     response_model=OrderDetails,
-    responses=problem_responses(
-        OrderNotFound,
-        IllegalStatusTransition,
-        ReservationExpired,
-        ReservationNotHeld,
-        CatalogUnavailable,
-    ),
+    responses=_SETTLING_PROBLEMS,
     summary="Confirm (admin); the stock is sold",
 )
 async def confirm_order(
