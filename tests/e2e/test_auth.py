@@ -112,6 +112,7 @@ def test_the_jwks_at_the_gateway_verifies_users_tokens(
         ("POST", f"{USERS}/auth/login"),
         ("POST", f"{USERS}/auth/register"),
         ("POST", f"{USERS}/me/password"),
+        ("POST", f"{USERS}/me/erasure"),
     ],
 )
 def test_auth_endpoints_are_rate_limited_per_client(

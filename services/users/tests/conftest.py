@@ -1,3 +1,4 @@
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 
@@ -13,7 +14,7 @@ from users.main import create_app
 from users.settings import UsersSettings
 from users_testing import API, CHEAP_HASHING, SERVICE_DIR, STRONG_PASSWORD
 from users_testing.accounts import NewAccount, RegisteredAccount, log_in
-from users_testing.connection_watch import after_the_first_pruning
+from users_testing.connection_watch import after_the_first_job_rounds
 from users_testing.held_hashing import HeldApp, hold_hashes
 
 database_stack = own_database_stack()
@@ -31,6 +32,7 @@ def settings(database_stack: DatabaseStack, signing_key_pem: str) -> UsersSettin
         database_url=database_stack.pooled_url("users"),
         environment="test",
         jwt_private_key=signing_key_pem,
+        erased_names_key=secrets.token_urlsafe(32),
         **CHEAP_HASHING,
     )
 
@@ -90,6 +92,6 @@ async def held_app(
     app = create_app(settings)
     hasher = hold_hashes(app, settings)
     async with serve(app) as client:
-        _, connections = await after_the_first_pruning(app)
+        _, connections = await after_the_first_job_rounds(app)
         yield HeldApp(client=client, hasher=hasher, connections=connections)
     await truncate_schema(database_stack.direct_dsn("users"), "users")

@@ -241,6 +241,37 @@ async def test_password_change_refuses_unstorable_text_and_changes_nothing(
     assert (await log_in(client, account.username, account.password)).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({"password": NUL}, id="nul"),
+        pytest.param({"password": LONE_SURROGATE}, id="lone-surrogate"),
+        pytest.param({"password": "p" * 129}, id="too-long"),
+        pytest.param({"password": ""}, id="empty"),
+        pytest.param({"password": 12345678}, id="a-number"),
+        pytest.param({}, id="missing"),
+        pytest.param({"password": STRONG_PASSWORD, "force": True}, id="unknown-field"),
+    ],
+)
+async def test_erasure_refuses_odd_confirmations_and_erases_nothing(
+    client: httpx.AsyncClient,
+    new_account: NewAccount,
+    database: asyncpg.Connection,
+    body: dict[str, Any],
+) -> None:
+    account = await new_account(password=STRONG_PASSWORD)
+
+    response = await client.post(
+        f"{API}/me/erasure",
+        content=json.dumps(body),
+        headers={**account.headers, "Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 422
+    _assert_client_error(response)
+    assert await _accounts(database) == 1
+
+
 # --- admin ----------------------------------------------------------------------------------
 
 
@@ -287,7 +318,13 @@ async def test_a_search_with_bytes_that_are_no_utf_8_finds_nothing(
 )
 @pytest.mark.parametrize(
     ("method", "suffix"),
-    [("GET", ""), ("POST", "/deactivate"), ("POST", "/reactivate"), ("PUT", "/role")],
+    [
+        ("GET", ""),
+        ("POST", "/deactivate"),
+        ("POST", "/reactivate"),
+        ("PUT", "/role"),
+        ("POST", "/erasure"),
+    ],
 )
 async def test_account_endpoints_refuse_odd_ids(
     client: httpx.AsyncClient,

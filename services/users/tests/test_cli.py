@@ -22,6 +22,7 @@ async def _create_admin(
     environment = {
         "PATH": os.environ.get("PATH", ""),
         "DATABASE_URL": settings.database_url,
+        "ERASED_NAMES_KEY": settings.erased_names_key.get_secret_value(),
         **{name.upper(): str(value) for name, value in CHEAP_HASHING.items()},
     }
     if password is not None:

@@ -18,6 +18,7 @@ from users.main import create_app
 from users.settings import UsersSettings
 from users_testing import API, DEADLINE_SECONDS, STRONG_PASSWORD
 from users_testing.accounts import NewAccount, log_in
+from users_testing.erasure import erase_me
 from users_testing.held_hashing import HeldApp, HeldPasswordHasher, hold_hashes
 
 
@@ -81,6 +82,18 @@ async def test_a_password_change_hashes_with_no_connection_held(
         held_app,
         lambda: held_app.client.post(f"{API}/me/password", headers=account.headers, json=body),
         hashes=2,
+    )
+
+    assert response.status_code == 204
+
+
+async def test_an_erasure_verifies_the_password_with_no_connection_held(
+    held_app: HeldApp, new_account: NewAccount
+) -> None:
+    account = await new_account()
+
+    response = await _no_connection_while_hashing(
+        held_app, lambda: erase_me(held_app.client, account), hashes=1
     )
 
     assert response.status_code == 204
@@ -155,3 +168,30 @@ async def test_registration_beyond_the_hashing_queue_is_a_503_and_stores_nothing
     assert refused.status_code == 503
     assert refused.json()["code"] == "password-hashing-busy"
     assert (await log_in(client, "late", STRONG_PASSWORD)).status_code == 401
+
+
+async def test_an_erasure_beyond_the_hashing_queue_is_a_503_and_erases_nothing(
+    narrow: tuple[httpx.AsyncClient, HeldPasswordHasher], new_account: NewAccount
+) -> None:
+    client, hasher = narrow
+    account = await new_account()
+    running, waiting = hasher.hold_next(), hasher.hold_next()
+    logins = [
+        asyncio.create_task(log_in(client, account.username, f"wrong guess {n}")) for n in range(2)
+    ]
+    await hasher.wait_until_inside()
+
+    async def queue_full() -> bool:
+        return hasher.pending == 2
+
+    assert await eventually(queue_full, within_seconds=DEADLINE_SECONDS)
+
+    refused = await erase_me(client, account)
+
+    running.set()
+    waiting.set()
+    await asyncio.gather(*logins)
+    assert refused.status_code == 503
+    assert refused.json()["code"] == "password-hashing-busy"
+    assert refused.headers["retry-after"] == "1"
+    assert (await client.get(f"{API}/me", headers=account.headers)).status_code == 200

@@ -1,5 +1,5 @@
-"""No login escapes a revocation: a login, refresh or password change racing a password
-change or a deactivation, with the steps interleaved in a fixed order.
+"""No login escapes a revocation: a login, refresh, password change or erasure racing a
+password change, a deactivation or an erasure, with the steps interleaved in a fixed order.
 
 Two ways to stop a request mid-way without timing: a hash held in its worker thread
 (HeldPasswordHasher), and a revocation left uncommitted in a transaction of the test's own,
@@ -7,6 +7,8 @@ which the request must wait for (seen in pg_stat_activity) before the test commi
 """
 
 import asyncio
+import hashlib
+import secrets
 import uuid
 
 import asyncpg
@@ -17,6 +19,7 @@ from testing_kit.fixtures import sessions_waiting_for_locks
 from testing_kit.waiting import eventually
 from users_testing import API, DEADLINE_SECONDS
 from users_testing.accounts import NewAccount, RegisteredAccount, log_in
+from users_testing.erasure import erase_me
 from users_testing.held_hashing import HeldApp
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -188,3 +191,99 @@ async def test_a_login_granted_under_older_credentials_cannot_refresh(
 
     assert response.status_code == 401
     assert response.json()["code"] == "invalid-refresh-token"
+
+
+# --- erasure --------------------------------------------------------------------------------
+
+
+async def test_a_login_that_checked_the_password_while_the_account_was_erased_gets_no_login(
+    held_app: HeldApp,
+    client: httpx.AsyncClient,
+    new_account: NewAccount,
+    database: asyncpg.Connection,
+) -> None:
+    account = await new_account()
+    gate = held_app.hasher.hold_next()
+    login = asyncio.create_task(log_in(held_app.client, account.username, account.password))
+    await held_app.hasher.wait_until_inside()
+
+    assert (await erase_me(client, account)).status_code == 204
+    gate.set()
+    response = await asyncio.wait_for(login, timeout=DEADLINE_SECONDS)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid-credentials"
+    assert await database.fetchval("SELECT count(*) FROM users.refresh_token_families") == 0
+
+
+async def test_an_erasure_whose_password_check_straddles_a_password_change_erases_nothing(
+    held_app: HeldApp, client: httpx.AsyncClient, new_account: NewAccount
+) -> None:
+    account = await new_account()
+    gate = held_app.hasher.hold_next()
+    erasure = asyncio.create_task(erase_me(held_app.client, account))
+    await held_app.hasher.wait_until_inside()  # the old password is being verified
+
+    assert (await _change_password(client, account)).status_code == 204
+    gate.set()
+    response = await asyncio.wait_for(erasure, timeout=DEADLINE_SECONDS)
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "credentials-changed"
+    assert (await log_in(client, account.username, NEW_PASSWORD)).status_code == 200
+
+
+async def test_an_erasure_racing_a_deactivation_erases_nothing(
+    held_app: HeldApp, client: httpx.AsyncClient, new_account: NewAccount
+) -> None:
+    admin = await new_account(role="admin")
+    account = await new_account()
+    gate = held_app.hasher.hold_next()
+    erasure = asyncio.create_task(erase_me(held_app.client, account))
+    await held_app.hasher.wait_until_inside()
+
+    deactivated = await client.post(
+        f"{API}/admin/users/{account.id}/deactivate", headers=admin.headers
+    )
+    gate.set()
+    response = await asyncio.wait_for(erasure, timeout=DEADLINE_SECONDS)
+
+    assert deactivated.status_code == 200
+    assert (response.status_code, response.json()["code"]) == (409, "credentials-changed")
+    read = await client.get(f"{API}/admin/users/{account.id}", headers=admin.headers)
+    assert read.json()["is_active"] is False
+
+
+async def test_an_erasure_meeting_a_refresh_in_progress_waits_for_it_and_ends_its_token_too(
+    client: httpx.AsyncClient,
+    new_account: NewAccount,
+    database: asyncpg.Connection,
+    database_stack: DatabaseStack,
+) -> None:
+    account = await new_account()
+    # What a refresh writes, left uncommitted: the family locked, the next token added.
+    next_token = secrets.token_urlsafe(32)
+    refresh = database.transaction()
+    await refresh.start()
+    await database.execute(
+        "SELECT 1 FROM users.refresh_token_families WHERE user_id = $1 FOR NO KEY UPDATE",
+        account.id,
+    )
+    await database.execute(
+        "INSERT INTO users.refresh_tokens (id, family_id, token_hash, expires_at)"
+        " SELECT gen_random_uuid(), id, $2, now() + interval '1 day'"
+        " FROM users.refresh_token_families WHERE user_id = $1",
+        account.id,
+        hashlib.sha256(next_token.encode()).digest(),
+    )
+
+    erasure = asyncio.create_task(erase_me(client, account))
+    assert await eventually(
+        lambda: _waits_for_a_lock(database_stack), within_seconds=DEADLINE_SECONDS
+    )
+    await refresh.commit()
+    response = await asyncio.wait_for(erasure, timeout=DEADLINE_SECONDS)
+
+    assert response.status_code == 204
+    assert (await _refresh(client, next_token)).status_code == 401
+    assert await database.fetchval("SELECT count(*) FROM users.refresh_tokens") == 0

@@ -21,7 +21,7 @@ from users.main import create_app
 from users.settings import UsersSettings
 from users_testing import API, STRONG_PASSWORD
 from users_testing.accounts import NewAccount, log_in
-from users_testing.connection_watch import ConnectionWatch, after_the_first_pruning
+from users_testing.connection_watch import ConnectionWatch, after_the_first_job_rounds
 
 # A well-formed token we never issued: one autocommit lookup, no transaction (it holds a
 # PgBouncer server connection only while Postgres runs it). Before: the claim in the
@@ -72,7 +72,7 @@ class Metered:
 async def metered(settings: UsersSettings, database_stack: DatabaseStack) -> AsyncIterator[Metered]:
     app = create_app(settings)
     async with serve(app) as client:
-        meter, connections = await after_the_first_pruning(app)
+        meter, connections = await after_the_first_job_rounds(app)
         metered = Metered(client, meter, connections)
         yield metered
     await truncate_schema(database_stack.direct_dsn("users"), "users")

@@ -38,6 +38,7 @@ READY_WITHIN_SECONDS = 120
 # catalog signs its cursors with this one, and orders presents this one to catalog.
 E2E_SIGNING_KEY = Ed25519PrivateKey.generate()
 CATALOG_CURSOR_SIGNING_KEY = secrets.token_urlsafe(32)
+USERS_ERASED_NAMES_KEY = secrets.token_urlsafe(32)
 ORDERS_CATALOG_SERVICE_KEY = secrets.token_urlsafe(32)
 
 # Production's rate limits, except that the `auth` zone (login, registration, password
@@ -124,6 +125,7 @@ def running_shop() -> Iterator[Shop]:
             "GATEWAY_BIND_ADDRESS": "127.0.0.1",
             "GATEWAY_PORT": "0",  # a free port, whatever else runs on this machine
             "CATALOG_CURSOR_SIGNING_KEY": CATALOG_CURSOR_SIGNING_KEY,
+            "USERS_ERASED_NAMES_KEY": USERS_ERASED_NAMES_KEY,
             "ORDERS_CATALOG_SERVICE_KEY": ORDERS_CATALOG_SERVICE_KEY,
             # One line: users reads a literal "\n" as a line break.
             "E2E_JWT_PRIVATE_KEY": signing_key.replace("\n", "\\n"),

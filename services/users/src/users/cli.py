@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from service_kit.database import Database
 from service_kit.problems import ProblemError
 from service_kit.text import StoredText
+from users.accounts.erasure import ErasedNames
 from users.accounts.errors import WeakPassword
 from users.accounts.models import Role
 from users.accounts.passwords import PasswordHasher
@@ -55,6 +56,7 @@ async def _create_admin(
         user = await auth_service.register(
             database=database,
             password_hasher=PasswordHasher.from_settings(settings),
+            erased_names=ErasedNames.from_settings(settings),
             registration=registration,
             role=Role.ADMIN,
         )

@@ -2,6 +2,8 @@ from fastapi import FastAPI
 
 from service_kit.app import create_service_app
 from service_kit.observability import configure_logging
+from users.accounts.erasure import ErasedNames
+from users.accounts.jobs import erased_name_release
 from users.accounts.passwords import PasswordHasher
 from users.admin.router import router as admin_router
 from users.auth.jobs import refresh_token_pruning
@@ -27,12 +29,13 @@ def create_app(settings: UsersSettings | None = None) -> FastAPI:
         api_prefix=API_PREFIX,
         # Users verifies its own tokens against its own keys, without HTTP to itself.
         jwks_source=key_ring.jwks_source,
-        jobs=[refresh_token_pruning(settings)],
+        jobs=[refresh_token_pruning(settings), erased_name_release(settings)],
     )
     # What users.dependencies hands to the endpoints.
     app.state.key_ring = key_ring
     app.state.token_issuer = TokenIssuer.from_settings(settings, key_ring=key_ring)
     app.state.password_hasher = PasswordHasher.from_settings(settings)
+    app.state.erased_names = ErasedNames.from_settings(settings)
     app.state.refresh_turns = refresh_turns(settings)
     for router in ROUTERS:
         app.include_router(router)

@@ -39,6 +39,19 @@ class UsersSettings(ServiceSettings):
     refresh_concurrency: int = Field(default=4, ge=1, le=64)
     refresh_queue_limit: int = Field(default=200, ge=0, le=10_000)
 
+    # An erased account's username and email stay refused to new accounts this long (30 days),
+    # kept meanwhile only as keyed digests (docs/auth.md, "Deleting my data"); the release job
+    # deletes those digests once their time is up, every interval.
+    erased_names_key: SecretStr = Field(
+        min_length=32,
+        description=(
+            "Keys the digests (HMAC-SHA256) of erased accounts' usernames and emails; at least"
+            " 32 characters, this deployment's own. Changing it frees the names it held."
+        ),
+    )
+    erased_names_retention_seconds: int = Field(default=30 * 86_400, ge=0, le=365 * 86_400)
+    erased_names_release_interval_seconds: float = Field(default=3600, gt=0, le=86_400)
+
     # Argon2id cost: RFC 9106's second recommended option (64 MiB, 3 passes, 4 lanes), also
     # argon2-cffi's default. Changing them rehashes each password at its owner's next login.
     password_hash_time_cost: int = Field(default=3, ge=1, le=20)

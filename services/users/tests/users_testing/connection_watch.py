@@ -28,17 +28,18 @@ class ConnectionWatch:
         self.open -= 1
 
 
-async def after_the_first_pruning(app: FastAPI) -> tuple[StatementMeter, ConnectionWatch]:
-    """Meter and watch the app's database use, from when the refresh-token pruning's first
-    round (it runs right after start-up, and its task has not run yet when serve() returns)
-    has ended: so that no test counts it with a request."""
+async def after_the_first_job_rounds(app: FastAPI) -> tuple[StatementMeter, ConnectionWatch]:
+    """Meter and watch the app's database use, from when the first rounds of the refresh-token
+    pruning (two DELETEs) and of the erased-name release (one) have ended: they run right
+    after start-up, and their tasks have not run yet when serve() returns; so that no test
+    counts them with a request."""
     engine = app.state.database.engine
     meter, connections = StatementMeter(engine), ConnectionWatch(engine)
     async with meter.counting() as tally:
 
         async def pruned() -> bool:
             deleted = sum(statement.startswith("DELETE") for statement in tally.statements)
-            return deleted == 2 and connections.open == 0
+            return deleted == 3 and connections.open == 0
 
         assert await eventually(pruned, within_seconds=DEADLINE_SECONDS)
     return meter, connections

@@ -26,6 +26,13 @@ class AccountNotFound(NotFound):
     title = "Account not found"
 
 
+class AccountErased(NotFound):
+    """The account existed and was erased: only its id, role and dates are left."""
+
+    code = "account-erased"
+    title = "Account erased"
+
+
 class AccountInactive(Unauthorized):
     """The token is valid, but its account has been deactivated (or no longer exists)."""
 

@@ -1,7 +1,19 @@
 import enum
 import uuid
+from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, Text, Uuid, func
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    Uuid,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service_kit.database import StringEnum, TimestampedMixin
@@ -11,6 +23,16 @@ from users.models import Base
 class Role(enum.StrEnum):
     CUSTOMER = "customer"
     ADMIN = "admin"
+
+
+class ErasedBy(enum.StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+
+
+class NameKind(enum.StrEnum):
+    EMAIL = "email"
+    USERNAME = "username"
 
 
 class User(TimestampedMixin, Base):
@@ -44,3 +66,42 @@ class User(TimestampedMixin, Base):
     def __repr__(self) -> str:
         # Never the password hash (nor anything else personal) in a log line or a trace.
         return f"User(id={self.id!s}, role={self.role}, is_active={self.is_active})"
+
+
+class ErasedAccount(Base):
+    """What is left of an erased account: its id (which orders keep on their orders), role and
+    dates, and nothing personal. Its `users` row is deleted, and with it every login."""
+
+    __tablename__ = "erased_accounts"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    role: Mapped[Role] = mapped_column(StringEnum(Role, 20))
+    # When the account was registered: the statistics keep counting its sign-up.
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    erased_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    erased_by: Mapped[ErasedBy] = mapped_column(StringEnum(ErasedBy, 20))
+
+    __table_args__ = (
+        CheckConstraint("role IN ('customer', 'admin')", name="role_known"),
+        CheckConstraint("erased_by IN ('owner', 'admin')", name="erased_by_known"),
+    )
+
+    def __repr__(self) -> str:
+        return f"ErasedAccount(id={self.id!s}, erased_at={self.erased_at})"
+
+
+class ErasedName(Base):
+    """An erased account's username or email, refused to new accounts until `held_until`.
+
+    Only a keyed digest (HMAC-SHA256 of the normalized name, users.accounts.erasure): enough
+    to recognise the name when someone registers it, useless to anyone reading the table
+    without the key; and nothing ties it to the account's id.
+    """
+
+    __tablename__ = "erased_names"
+
+    digest: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    kind: Mapped[NameKind] = mapped_column(StringEnum(NameKind, 20))
+    held_until: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    __table_args__ = (CheckConstraint("kind IN ('email', 'username')", name="kind_known"),)

@@ -1,13 +1,27 @@
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from sqlalchemy import ColumnElement, Date, cast, func, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    Result,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert
 
 from service_kit.pagination import PageOfRows
 from service_kit.repository import Repository
 from users.accounts.errors import EmailTaken, UsernameTaken
-from users.accounts.models import Role, User
+from users.accounts.models import ErasedAccount, ErasedName, NameKind, Role, User
 
 
 def _email_taken() -> EmailTaken:
@@ -30,17 +44,25 @@ class UserRepository(Repository[User]):
         "uq_users_lower_username": _username_taken,
     }
 
-    async def ensure_available(self, *, email: str, username: str) -> None:
-        """EmailTaken or UsernameTaken when an account has either; one statement."""
-        taken = await self.session.scalars(
-            select(User.email).where(
+    async def ensure_available(
+        self, *, email: str, username: str, email_digest: bytes, username_digest: bytes
+    ) -> None:
+        """EmailTaken or UsernameTaken when an account has either, or an erased account had
+        it and still holds it (the same answer: nothing tells that it was erased); one
+        statement. The digests are ErasedNames' of the same email and username."""
+        taken_is_email = union_all(
+            select(User.email == email).where(
                 or_(User.email == email, func.lower(User.username) == username.lower())
-            )
+            ),
+            select(ErasedName.kind == NameKind.EMAIL).where(
+                ErasedName.digest.in_([email_digest, username_digest]),
+                ErasedName.held_until > func.now(),
+            ),
         )
-        emails = set(taken)
-        if email in emails:
+        taken = set(await self.session.scalars(taken_is_email))
+        if True in taken:
             raise _email_taken()
-        if emails:
+        if taken:
             raise _username_taken()
 
     async def lock_for_login(self, user_id: uuid.UUID) -> User | None:
@@ -80,6 +102,11 @@ class UserRepository(Repository[User]):
         )
         return changed is not None
 
+    async def remove(self, user: User) -> None:
+        """Delete the account's row; its logins go with it (ON DELETE CASCADE)."""
+        await self.session.delete(user)
+        await self.flush()
+
     async def find_by_login(self, login: str) -> User | None:
         """By email when it has an @ (usernames cannot), otherwise by username; any case."""
         if "@" in login:
@@ -88,25 +115,36 @@ class UserRepository(Repository[User]):
             condition = func.lower(User.username) == login.strip().lower()
         return await self.session.scalar(select(User).where(condition))
 
-    async def count_by_role_and_state(self) -> dict[tuple[Role, bool], int]:
-        """How many accounts have each role, active or not; one statement."""
-        rows = await self.session.execute(
-            select(User.role, User.is_active, func.count()).group_by(User.role, User.is_active)
+    async def count_by_role_and_state(self) -> dict[tuple[Role, bool | None], int]:
+        """How many accounts have each role, active (True), inactive (False) or erased
+        (None); one statement."""
+        rows: Result[Any] = await self.session.execute(
+            union_all(
+                select(User.role, User.is_active, func.count().label("accounts")).group_by(
+                    User.role, User.is_active
+                ),
+                select(
+                    ErasedAccount.role,
+                    literal(None, Boolean).label("is_active"),
+                    func.count().label("accounts"),
+                ).group_by(ErasedAccount.role),
+            )
         )
-        return {(role, is_active): count for role, is_active, count in rows}
+        return {(Role(row.role), row.is_active): row.accounts for row in rows}
 
     async def count_signups_per_day(self, *, start: date, end: date) -> dict[date, int]:
         """Accounts created on each UTC day from `start` to `end` (days with none are left
-        out); one statement."""
-        day = cast(func.timezone("UTC", User.created_at), Date)
-        rows = await self.session.execute(
-            select(day, func.count())
-            .where(
-                User.created_at >= datetime.combine(start, time(), UTC),
-                User.created_at < datetime.combine(end + timedelta(days=1), time(), UTC),
-            )
-            .group_by(day)
-        )
+        out), those erased since included; one statement."""
+        after = datetime.combine(start, time(), UTC)
+        before = datetime.combine(end + timedelta(days=1), time(), UTC)
+        signups = union_all(
+            select(User.created_at).where(User.created_at >= after, User.created_at < before),
+            select(ErasedAccount.created_at).where(
+                ErasedAccount.created_at >= after, ErasedAccount.created_at < before
+            ),
+        ).subquery()
+        day = cast(func.timezone("UTC", signups.c.created_at), Date)
+        rows = await self.session.execute(select(day, func.count()).group_by(day))
         return dict(rows.all())
 
     async def search(
@@ -138,3 +176,43 @@ class UserRepository(Repository[User]):
             limit=limit,
             offset=offset,
         )
+
+
+class ErasedAccountRepository(Repository[ErasedAccount]):
+    model = ErasedAccount
+
+
+class ErasedNameRepository(Repository[ErasedName]):
+    model = ErasedName
+
+    async def hold(self, digests: dict[bytes, NameKind], *, held_until: datetime) -> None:
+        """Hold these names until then; a name still held from before is held the longer."""
+        statement = insert(ErasedName).values(
+            [
+                {"digest": digest, "kind": kind, "held_until": held_until}
+                for digest, kind in digests.items()
+            ]
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[ErasedName.digest],
+                set_={"held_until": func.greatest(ErasedName.held_until, held_until)},
+            )
+        )
+
+    async def is_held(self, digest: bytes) -> bool:
+        held = await self.session.scalar(
+            select(literal(True)).where(
+                ErasedName.digest == digest, ErasedName.held_until > func.now()
+            )
+        )
+        return held is not None
+
+    async def release_expired(self) -> int:
+        """Delete the names whose time is up; how many."""
+        released = await self.session.scalars(
+            delete(ErasedName)
+            .where(ErasedName.held_until <= func.now())
+            .returning(ErasedName.digest)
+        )
+        return len(released.all())

@@ -13,6 +13,14 @@ class OwnAccountDeactivation(Conflict):
     title = "Cannot deactivate your own account"
 
 
+class AccountActive(Conflict):
+    """Only a deactivated account is erased by an admin: deactivating first is the step that
+    makes sure it is meant."""
+
+    code = "account-active"
+    title = "Deactivate the account before erasing it"
+
+
 class InvalidDateRange(UnprocessableContent):
     code = "invalid-date-range"
     title = "The date range is not one the statistics cover"

@@ -2,7 +2,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, status
 
 from service_kit.auth import RequireAdmin
 from service_kit.database import SessionDep
@@ -10,12 +10,13 @@ from service_kit.openapi import problem_responses
 from service_kit.pagination import DEFAULT_PAGE_SIZE, OffsetPage, PageOffset, PageOfRows, PageSize
 from service_kit.text import StoredText
 from service_kit.timestamps import CalendarDay
-from users.accounts.errors import AccountInactive, AccountNotFound
+from users.accounts.errors import AccountErased, AccountInactive, AccountNotFound
 from users.accounts.models import Role, User
 from users.accounts.schemas import Account
 from users.admin import service
-from users.admin.errors import InvalidDateRange, OwnAccountDeactivation, OwnAdminRole
+from users.admin.errors import AccountActive, InvalidDateRange, OwnAccountDeactivation, OwnAdminRole
 from users.admin.schemas import AccountStatistics, RoleChange
+from users.dependencies import ErasedNamesDep
 from users.settings import API_PREFIX
 
 # The caller's account must still be an active admin's, whatever its token says (a 403
@@ -82,7 +83,11 @@ async def account_statistics(
     )
 
 
-@router.get("/{user_id}", response_model=Account, responses=problem_responses(AccountNotFound))
+@router.get(
+    "/{user_id}",
+    response_model=Account,
+    responses=problem_responses(AccountNotFound, AccountErased),
+)
 async def read_account(user_id: uuid.UUID, admin: ActingAdmin, session: SessionDep) -> User:
     return await service.get_account(session=session, user_id=user_id)
 
@@ -90,7 +95,7 @@ async def read_account(user_id: uuid.UUID, admin: ActingAdmin, session: SessionD
 @router.post(
     "/{user_id}/deactivate",
     response_model=Account,
-    responses=problem_responses(AccountNotFound, OwnAccountDeactivation),
+    responses=problem_responses(AccountNotFound, AccountErased, OwnAccountDeactivation),
 )
 async def deactivate_account(user_id: uuid.UUID, admin: ActingAdmin, session: SessionDep) -> User:
     """Ends every login of the account now; its access tokens expire within their lifetime.
@@ -101,7 +106,9 @@ async def deactivate_account(user_id: uuid.UUID, admin: ActingAdmin, session: Se
 
 
 @router.post(
-    "/{user_id}/reactivate", response_model=Account, responses=problem_responses(AccountNotFound)
+    "/{user_id}/reactivate",
+    response_model=Account,
+    responses=problem_responses(AccountNotFound, AccountErased),
 )
 async def reactivate_account(user_id: uuid.UUID, admin: ActingAdmin, session: SessionDep) -> User:
     return await service.set_active(
@@ -112,7 +119,7 @@ async def reactivate_account(user_id: uuid.UUID, admin: ActingAdmin, session: Se
 @router.put(
     "/{user_id}/role",
     response_model=Account,
-    responses=problem_responses(AccountNotFound, OwnAdminRole),
+    responses=problem_responses(AccountNotFound, AccountErased, OwnAdminRole),
 )
 async def change_role(
     user_id: uuid.UUID, body: RoleChange, admin: ActingAdmin, session: SessionDep
@@ -121,4 +128,21 @@ async def change_role(
     remove their own admin role (409 own-admin-role)."""
     return await service.change_role(
         session=session, acting_admin_id=admin.id, user_id=user_id, change=body
+    )
+
+
+@router.post(
+    "/{user_id}/erasure",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(AccountNotFound, AccountActive),
+    summary="Erase a deactivated account and its personal data; idempotent",
+)
+async def erase_account(
+    user_id: uuid.UUID, admin: ActingAdmin, session: SessionDep, erased_names: ErasedNamesDep
+) -> None:
+    """As the owner's own erasure does (POST /me/erasure): personal data and every login
+    deleted, the id kept for orders, the username and email held back for the retention
+    period. An active account is a 409 (deactivate it first); an erased one a 204 again."""
+    await service.erase_deactivated_account(
+        session=session, erased_names=erased_names, user_id=user_id
     )

@@ -17,13 +17,14 @@ class SignupsOnDay(BaseModel):
 
 
 class AccountStatistics(BaseModel):
-    total: int = Field(description="Every account, active or not")
+    total: int = Field(description="Every account, active or not (erased ones are no account)")
     by_role: dict[Role, int]
     active: int
     inactive: int
+    erased: int = Field(description="Accounts erased so far")
     date_from: dt.date
     date_to: dt.date
     signups_per_day: list[SignupsOnDay] = Field(
         description="Accounts created on each day from date_from to date_to (UTC days), zeros"
-        " included"
+        " included, those erased since too"
     )

@@ -1,4 +1,4 @@
-"""What admins do to accounts: list, read, deactivate and reactivate, change roles."""
+"""What admins do to accounts: list, read, deactivate and reactivate, change roles, erase."""
 
 import uuid
 from datetime import date, timedelta
@@ -7,17 +7,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_kit.pagination import PageOfRows
 from service_kit.problems import Forbidden
-from users.accounts.errors import AccountNotFound
-from users.accounts.models import Role, User
-from users.accounts.repository import UserRepository
-from users.accounts.service import get_active_account
-from users.admin.errors import InvalidDateRange, OwnAccountDeactivation, OwnAdminRole
+from users.accounts.erasure import ErasedNames
+from users.accounts.errors import AccountErased, AccountNotFound
+from users.accounts.models import ErasedBy, Role, User
+from users.accounts.repository import ErasedAccountRepository, UserRepository
+from users.accounts.service import erase_account, get_active_account
+from users.admin.errors import AccountActive, InvalidDateRange, OwnAccountDeactivation, OwnAdminRole
 from users.admin.schemas import AccountStatistics, RoleChange, SignupsOnDay
 from users.auth.service import end_all_logins
 
 
-def _not_found(user_id: uuid.UUID) -> AccountNotFound:
-    return AccountNotFound(f"No account has the id {user_id}.")
+async def _missing(session: AsyncSession, user_id: uuid.UUID) -> AccountNotFound | AccountErased:
+    """Why no account has this id: it never existed, or it was erased (which orders, still
+    holding the id, may send an admin to look up)."""
+    erased = await ErasedAccountRepository(session).get(user_id)
+    if erased is None:
+        return AccountNotFound(f"No account has the id {user_id}.")
+    return AccountErased(
+        f"The account {user_id} was erased at {erased.erased_at.isoformat()}.",
+        erased_at=erased.erased_at.isoformat(),
+    )
 
 
 async def get_acting_admin(*, session: AsyncSession, user_id: uuid.UUID) -> User:
@@ -31,7 +40,7 @@ async def get_acting_admin(*, session: AsyncSession, user_id: uuid.UUID) -> User
 async def get_account(*, session: AsyncSession, user_id: uuid.UUID) -> User:
     user = await UserRepository(session).get(user_id)
     if user is None:
-        raise _not_found(user_id)
+        raise await _missing(session, user_id)
     return user
 
 
@@ -60,7 +69,7 @@ async def set_active(
     # below), or waits and then sees the account inactive.
     user = await users.get(user_id, lock=True)
     if user is None:
-        raise _not_found(user_id)
+        raise await _missing(session, user_id)
     if user.is_active != active:
         user.is_active = active
         if not active:
@@ -86,6 +95,25 @@ async def change_role(
         user.role = change.role
         await UserRepository(session).flush()
     return user
+
+
+async def erase_deactivated_account(
+    *, session: AsyncSession, erased_names: ErasedNames, user_id: uuid.UUID
+) -> None:
+    """Erase a deactivated account (users.accounts.erasure); an account already erased is
+    left as it is (idempotent). The acting admin's own account is active, so never erased
+    here."""
+    # Locked: a reactivation waits for the erasure, or commits first and is seen.
+    user = await UserRepository(session).get(user_id, lock=True)
+    if user is None:
+        if await ErasedAccountRepository(session).get(user_id) is not None:
+            return
+        raise AccountNotFound(f"No account has the id {user_id}.")
+    if user.is_active:
+        raise AccountActive("Only a deactivated account is erased; deactivate it first.")
+    await erase_account(
+        session=session, account=user, erased_by=ErasedBy.ADMIN, erased_names=erased_names
+    )
 
 
 # A year and a day: a leap year's every day, and no answer longer than that.
@@ -115,11 +143,15 @@ async def account_statistics(
     users = UserRepository(session)
     counts = await users.count_by_role_and_state()
     signups = await users.count_signups_per_day(start=start, end=end)
+    # Erased accounts (state None) are no account any more: counted apart, and in the
+    # sign-ups of their day.
+    existing = {key: n for key, n in counts.items() if key[1] is not None}
     return AccountStatistics(
-        total=sum(counts.values()),
-        by_role={role: sum(n for (r, _), n in counts.items() if r == role) for role in Role},
-        active=sum(n for (_, is_active), n in counts.items() if is_active),
-        inactive=sum(n for (_, is_active), n in counts.items() if not is_active),
+        total=sum(existing.values()),
+        by_role={role: sum(n for (r, _), n in existing.items() if r == role) for role in Role},
+        active=sum(n for (_, is_active), n in existing.items() if is_active),
+        inactive=sum(n for (_, is_active), n in existing.items() if is_active is False),
+        erased=sum(n for (_, is_active), n in counts.items() if is_active is None),
         date_from=start,
         date_to=end,
         signups_per_day=[

@@ -11,7 +11,12 @@ from users.auth import service
 from users.auth.errors import InvalidCredentials, InvalidRefreshToken, RefreshBusy
 from users.auth.schemas import LoginForm, RefreshRequest, Registration, TokenResponse
 from users.auth.tokens import TokenPair
-from users.dependencies import PasswordHasherDep, RefreshTurnsDep, TokenIssuerDep
+from users.dependencies import (
+    ErasedNamesDep,
+    PasswordHasherDep,
+    RefreshTurnsDep,
+    TokenIssuerDep,
+)
 from users.settings import API_PREFIX
 
 router = APIRouter(prefix=API_PREFIX + "/auth", tags=["auth"])
@@ -31,11 +36,17 @@ _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
     responses=problem_responses(WeakPassword, EmailTaken, UsernameTaken, PasswordHashingBusy),
 )
 async def register(
-    body: Registration, database: DatabaseDep, password_hasher: PasswordHasherDep
+    body: Registration,
+    database: DatabaseDep,
+    password_hasher: PasswordHasherDep,
+    erased_names: ErasedNamesDep,
 ) -> User:
     """A customer account. Log in afterwards for tokens."""
     return await service.register(
-        database=database, password_hasher=password_hasher, registration=body
+        database=database,
+        password_hasher=password_hasher,
+        erased_names=erased_names,
+        registration=body,
     )
 
 

@@ -33,7 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_kit.bulkhead import Bulkhead
 from service_kit.database import Database
-from users.accounts.models import Role, User
+from users.accounts.erasure import ErasedNames
+from users.accounts.models import NameKind, Role, User
 from users.accounts.passwords import MAX_PASSWORD_LENGTH, PasswordHasher, check_password_policy
 from users.accounts.repository import UserRepository
 from users.auth.errors import InvalidCredentials, InvalidRefreshToken, RefreshBusy
@@ -81,10 +82,12 @@ async def register(
     *,
     database: Database,
     password_hasher: PasswordHasher,
+    erased_names: ErasedNames,
     registration: Registration,
     role: Role = Role.CUSTOMER,
 ) -> User:
-    """A new active account (`registration.email` is normalized by its schema).
+    """A new active account (`registration.email` is normalized by its schema). An email or
+    username an erased account still holds is refused like a taken one.
 
     Its own statements, not the request's transaction: the Argon2 hash is computed between
     the check (one autocommit read) and the insert, while no connection is held.
@@ -96,7 +99,10 @@ async def register(
     # decide when two registrations race (the repository turns that into the same 409).
     async with database.autocommit() as session:
         await UserRepository(session).ensure_available(
-            email=registration.email, username=registration.username
+            email=registration.email,
+            username=registration.username,
+            email_digest=erased_names.digest(NameKind.EMAIL, registration.email),
+            username_digest=erased_names.digest(NameKind.USERNAME, registration.username),
         )
     password_hash = await password_hasher.hash(registration.password)
     user = User(

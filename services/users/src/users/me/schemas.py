@@ -35,3 +35,11 @@ class PasswordChange(BaseModel):
         StoredText, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH, repr=False)
     ]
     new_password: NewPassword
+
+
+class ErasureConfirmation(BaseModel):
+    """The account's password, re-entered: erasing cannot be undone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: Annotated[StoredText, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH, repr=False)]
