@@ -7,12 +7,16 @@ import re
 import kubernetes_validate
 import pytest
 import yaml
+from pydantic import TypeAdapter
+from pydantic_settings import BaseSettings
 
+from catalog.settings import CatalogSettings
 from deploy_testing.manifests import (
     K8S,
     REPOSITORY,
     Manifest,
     PodTemplate,
+    decoded_secrets,
     dev_secrets,
     env_of,
     named,
@@ -21,7 +25,10 @@ from deploy_testing.manifests import (
     selects,
 )
 from deploy_testing.network_policies import Peer, Policies
+from orders.settings import OrdersSettings
 from service_kit.scram import scram_sha256_secret
+from service_kit.settings import DatabaseSettings
+from users.settings import UsersSettings
 
 SERVICES = ("users", "catalog", "orders")
 NAMESPACES = {"dev": "shop-dev", "production": "shop"}
@@ -502,18 +509,11 @@ def _secret_references(manifests: list[Manifest]) -> set[tuple[str, str]]:
     return references
 
 
-def _decoded(secrets: list[Manifest]) -> dict[str, dict[str, str]]:
-    return {
-        s["metadata"]["name"]: {k: base64.b64decode(v).decode() for k, v in s["data"].items()}
-        for s in secrets
-    }
-
-
 def test_dev_secrets_provide_every_secret_dev_references(
     rendered: dict[str, list[Manifest]],
 ) -> None:
     secrets = dev_secrets(NAMESPACES["dev"])
-    provided = {(name, key) for name, data in _decoded(secrets).items() for key in data}
+    provided = {(name, key) for name, data in decoded_secrets(secrets).items() for key in data}
 
     assert _secret_references(rendered["dev"]) <= provided
     for secret in secrets:
@@ -536,14 +536,14 @@ def _matches(password: str, secret: str) -> bool:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_dev_secrets_passwords_match_their_scram_secrets(service: str) -> None:
-    secrets = _decoded(dev_secrets(NAMESPACES["dev"]))
+    secrets = decoded_secrets(dev_secrets(NAMESPACES["dev"]))
 
     for name in (f"{service}-database", f"{service}-migration"):
         assert _matches(_password(secrets[name]["url"]), secrets[name]["scram-secret"]), name
 
 
 def test_dev_secrets_give_catalog_the_key_orders_presents() -> None:
-    secrets = _decoded(dev_secrets(NAMESPACES["dev"]))
+    secrets = decoded_secrets(dev_secrets(NAMESPACES["dev"]))
 
     key = secrets["orders-api"]["catalog-service-key"]
     assert secrets["catalog-api"]["internal-api-keys"].split() == [f"orders:{key}"]
@@ -564,3 +564,50 @@ def test_deploy_docs_create_every_secret_production_references(
 def test_release_script_and_dev_secrets_are_executable() -> None:
     for script in ("release.sh", "dev-secrets.sh"):
         assert (K8S / script).stat().st_mode & 0o111, script
+
+
+# --- the services' settings ---------------------------------------------------------------
+
+PYTHON_SETTINGS: dict[str, type[BaseSettings]] = {
+    "users": UsersSettings,
+    "catalog": CatalogSettings,
+    "orders": OrdersSettings,
+    **{f"migrate-{service}": DatabaseSettings for service in SERVICES},
+    "seed-catalog": DatabaseSettings,
+}
+
+
+def _settings_given(manifests: list[Manifest], pod: PodTemplate) -> dict[str, str | None]:
+    """What a Python process of the pod is told: name -> value (None: from a Secret)."""
+    (container,) = pod.containers
+    given: dict[str, str | None] = {}
+    for source in container.get("envFrom", []):
+        given |= named(manifests, "ConfigMap", source["configMapRef"]["name"]).get("data", {})
+    for name, entry in env_of(container).items():
+        given[name] = entry.get("value")
+    return given
+
+
+def test_every_python_process_is_checked(manifests: list[Manifest]) -> None:
+    with_settings = {
+        pod.name
+        for pod in pod_templates(manifests)
+        if any("DATABASE_URL" in env_of(c) for c in pod.containers)
+    }
+
+    assert with_settings <= set(PYTHON_SETTINGS)
+
+
+def test_the_manifests_set_only_what_the_process_reads_and_restate_no_default(
+    manifests: list[Manifest],
+) -> None:
+    for pod in pod_templates(manifests):
+        settings_type = PYTHON_SETTINGS.get(pod.name)
+        if settings_type is None:
+            continue
+        for name, value in _settings_given(manifests, pod).items():
+            field = settings_type.model_fields.get(name.lower())
+            assert field is not None, f"{pod.name}: {name} is no setting"
+            if value is not None and not field.is_required():
+                parsed = TypeAdapter(field.annotation).validate_python(value)
+                assert parsed != field.get_default(), f"{pod.name}: {name} restates its default"

@@ -8,10 +8,20 @@ from pathlib import Path
 import httpx
 
 from deploy_testing.containers import host_port, started_like_in_the_pod
-from deploy_testing.manifests import REPOSITORY, Manifest, env_of, named, pod_templates
+from deploy_testing.manifests import (
+    REPOSITORY,
+    Manifest,
+    decoded_secrets,
+    dev_secrets,
+    env_of,
+    named,
+    pod_templates,
+)
 from testing_kit.waiting import eventually_sync
 
 STARTS_WITHIN_SECONDS = 30
+# A first start runs initdb and the roles' script.
+POSTGRES_STARTS_WITHIN_SECONDS = 180
 
 
 def test_the_gateway_serves_as_its_pod_runs_it(
@@ -82,4 +92,43 @@ def test_pgbouncer_serves_its_socket_as_its_sidecar_runs_it(
 
         assert eventually_sync(ready, within_seconds=STARTS_WITHIN_SECONDS), (
             pgbouncer.logs().decode()
+        )
+
+
+def test_dev_postgres_initialises_and_serves_as_its_pod_runs_it(
+    rendered: dict[str, list[Manifest]], tmp_path: Path
+) -> None:
+    (pod,) = [p for p in pod_templates(rendered["dev"]) if p.name == "postgres"]
+    (container,) = pod.containers
+    secrets = decoded_secrets(dev_secrets("shop-dev"))
+    environment = {}
+    for name, entry in env_of(container).items():
+        if "value" in entry:
+            environment[name] = entry["value"]
+        else:
+            reference = entry["valueFrom"]["secretKeyRef"]
+            environment[name] = secrets[reference["name"]][reference["key"]]
+    command = container["readinessProbe"]["exec"]["command"]
+
+    with started_like_in_the_pod(
+        pod, container, environment=environment, workdir=tmp_path
+    ) as postgres:
+
+        def ready() -> bool:
+            postgres.reload()
+            return postgres.status == "running" and postgres.exec_run(command).exit_code == 0
+
+        assert eventually_sync(ready, within_seconds=POSTGRES_STARTS_WITHIN_SECONDS), (
+            postgres.logs().decode()
+        )
+        # The login roles the roles' script made from the Secrets' SCRAM secrets.
+        query = "SELECT rolname FROM pg_roles WHERE rolcanlogin AND NOT rolsuper ORDER BY 1"
+        roles = postgres.exec_run(
+            ["psql", "-h", "/var/run/postgresql", "-U", "postgres", "-d", "shop", "-Atc", query]
+        )
+        assert roles.exit_code == 0, roles.output.decode()
+        assert roles.output.decode().split() == sorted(
+            f"{service}_{kind}"
+            for service in ("users", "catalog", "orders")
+            for kind in ("owner", "svc")
         )

@@ -33,15 +33,16 @@ def started_like_in_the_pod(
     extra_hosts: dict[str, str] | None = None,
     published_port: int | None = None,
 ) -> Iterator[Container]:
-    """One of the pod's containers, under its security context, with its emptyDirs as fresh
-    directories of `workdir` and its ConfigMap mounts bound (read-only) from `config_maps`
-    (volume -> directory). Removed afterwards."""
+    """One of the pod's containers, under its security context, with its emptyDirs (and new
+    claims) as fresh directories of `workdir` and its ConfigMap mounts bound (read-only) from
+    `config_maps` (volume -> directory). Removed afterwards."""
     pod_context = pod.spec["securityContext"]
     context = container["securityContext"]
     volumes = {volume["name"]: volume for volume in pod.spec.get("volumes", [])}
     binds: dict[str, dict[str, str]] = {}
     for mount in container.get("volumeMounts", []):
-        volume = volumes[mount["name"]]
+        # Not a pod volume: a StatefulSet's claim, whose new volume is as empty.
+        volume = volumes.get(mount["name"], {"emptyDir": {}})
         if "emptyDir" in volume:
             # What the kubelet makes: an empty directory anyone may write, whatever the image
             # has at that path (docker's tmpfs would keep the image directory's mode instead).

