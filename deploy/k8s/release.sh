@@ -27,15 +27,22 @@ kubectl kustomize "$overlay" >"$rendered"
 kubectl delete -f "$rendered" -l 'app.kubernetes.io/component in (migration,seed)' \
     --ignore-not-found --wait
 kubectl apply -f "$rendered" -l 'shop/rollout!=after-migrations'
-if ! kubectl wait -f "$rendered" -l 'app.kubernetes.io/component=migration' \
-    --for=condition=complete --timeout="$timeout"; then
-    kubectl logs -f "$rendered" -l 'app.kubernetes.io/component=migration' --tail=50 || true
+# "namespace name" of each object of kind $1 among those selector $2 picks from the rendering
+objects() {
+    kubectl get -f "$rendered" -l "$2" --no-headers \
+        -o custom-columns=KIND:.kind,NAMESPACE:.metadata.namespace,NAME:.metadata.name |
+        awk -v kind="$1" '$1 == kind { print $2, $3 }'
+}
+
+migrations='app.kubernetes.io/component=migration'
+if ! kubectl wait -f "$rendered" -l "$migrations" --for=condition=complete --timeout="$timeout"; then
+    objects Job "$migrations" | while read -r namespace name; do
+        kubectl logs --namespace "$namespace" "job/$name" --tail=50 || true
+    done
     echo "release.sh: a migration did not complete; nothing of the new version runs" >&2
     exit 1
 fi
 kubectl apply -f "$rendered"
-kubectl get -f "$rendered" -l "$after_migrations" -o \
-    'jsonpath={range .items[?(@.kind=="Deployment")]}{.metadata.namespace}{" "}{.metadata.name}{"\n"}{end}' |
-    while read -r namespace name; do
-        kubectl rollout status --namespace "$namespace" --timeout="$timeout" "deployment/$name"
-    done
+objects Deployment "$after_migrations" | while read -r namespace name; do
+    kubectl rollout status --namespace "$namespace" --timeout="$timeout" "deployment/$name"
+done
