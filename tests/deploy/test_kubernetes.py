@@ -58,6 +58,8 @@ def _hpa_for(manifests: list[Manifest], deployment: str) -> Manifest:
 
 
 def _quantity(value: str | int) -> float:
+    # The suffixes the manifests use; the kubernetes client's parse_quantity would bring in the
+    # whole client for these four.
     text = str(value)
     units = {"m": 1e-3, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
     for suffix, factor in units.items():

@@ -4,7 +4,8 @@ A connection is allowed when the source's egress and the destination's ingress b
 it: a pod no policy of a direction selects is open in that direction, a selected one only
 where some rule of a selecting policy matches the peer and the port (the Kubernetes
 semantics). Enough of them to judge this project's policies: pod and namespace selectors,
-ipBlock for addresses outside the cluster, numbered and named ports.
+ipBlock for addresses outside the cluster, numbered and named ports. Written here because the
+offline analysers of NetworkPolicies (np-guard's, cyclonus) are Go programs, not libraries.
 """
 
 import ipaddress
