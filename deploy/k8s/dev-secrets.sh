@@ -36,6 +36,8 @@ key="$(mktemp)"
 trap 'rm -f "$key"' EXIT
 openssl genpkey -algorithm ed25519 -out "$key"
 secret users-signing-key --from-file=signing-key.pem="$key"
+secret users-api \
+    --from-literal=erased-names-key=users-erased-names-key-for-local-development-only
 secret catalog-api \
     --from-literal=internal-api-keys=orders:orders-service-key-for-local-development-only \
     --from-literal=cursor-signing-key=catalog-cursor-key-for-local-development-only
