@@ -42,7 +42,7 @@ def gateway(shop: Shop) -> Iterator[httpx.Client]:
 def admin_token(shop: Shop) -> str:
     suffix = secrets.token_hex(4)
     username, password = f"admin_{suffix}", secrets.token_urlsafe(24)
-    users = shop.container("users")
+    users = shop.replicas("users")[0]  # any replica: they share one database
     exit_code, output = users.exec_run(
         f"python -m users.cli create-admin --email {username}@example.com --username {username}",
         environment={"ADMIN_PASSWORD": password},

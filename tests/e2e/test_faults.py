@@ -3,7 +3,8 @@
 For each fault (a PgBouncer, Postgres, catalog), a bounded campaign: CLIENTS customers each
 place KEYS_PER_CLIENT orders, each with its own Idempotency-Key and retried with that key
 (as a client honouring Retry-After would) while the answer is 503 or 429; every other order
-is cancelled again at once. Once the clients are under way, the part restarts. Then:
+is cancelled again at once. Once the clients are under way, the part restarts: every replica
+of it at once, so that the part as a whole is away. Then:
 - only 201, 409, 503 and 429 ever came back from a placement, 200, 409 and 503 from a cancel;
 - once it is back, a fresh order succeeds within RECOVERY_BOUND_SECONDS;
 - every key stands for exactly one order (replaying each key gives the order it gave before,
@@ -225,7 +226,7 @@ async def test_orders_survive_a_restart(
     # Places the one order that measures recovery: a customer of its own, within the caps.
     newcomer = register_customer()
     campaign = Campaign()
-    container = shop.container(fault)
+    containers = shop.replicas(fault)
 
     async with httpx.AsyncClient(
         base_url=shop.gateway_url, timeout=REQUEST_TIMEOUT_SECONDS
@@ -237,8 +238,12 @@ async def test_orders_survive_a_restart(
 
             assert await eventually(under_way, within_seconds=REQUEST_TIMEOUT_SECONDS)
             started = time.monotonic()
-            await asyncio.to_thread(container.restart, timeout=10)
-            await asyncio.to_thread(_wait_until_healthy, container)
+            await asyncio.gather(
+                *(asyncio.to_thread(container.restart, timeout=10) for container in containers)
+            )
+            await asyncio.gather(
+                *(asyncio.to_thread(_wait_until_healthy, container) for container in containers)
+            )
             return time.monotonic() - started
 
         load = [

@@ -5,7 +5,6 @@ is its own doing. Freshness is counted by nginx in whole seconds; waits have dea
 """
 
 import asyncio
-import re
 import secrets
 import time
 from collections import Counter
@@ -17,6 +16,7 @@ import pytest
 
 from catalog.caching import GATEWAY_STALENESS_BOUND_SECONDS
 from e2e_testing.customers import RegisterCustomer
+from e2e_testing.metrics import metrics_of, sample_sum
 from e2e_testing.stack import Shop
 from testing_kit.waiting import eventually_sync
 
@@ -34,20 +34,11 @@ def detail_url(product: Json) -> str:
 
 
 def catalog_requests(shop: Shop, route: str) -> float:
-    """GETs catalog has answered on `route`, from its /metrics inside the network."""
-    catalog = shop.container("catalog")
-    exit_code, output = catalog.exec_run(
-        [
-            "python",
-            "-c",
-            "import urllib.request;"
-            "print(urllib.request.urlopen('http://localhost:8000/metrics').read().decode())",
-        ]
+    """GETs every catalog replica has answered on `route`, from their own /metrics."""
+    return sum(
+        sample_sum(metrics_of(replica), "http_requests_total", method="GET", route=route)
+        for replica in shop.replicas("catalog")
     )
-    assert exit_code == 0, output.decode(errors="replace")
-    labels = f'method="GET",route="{re.escape(route)}",status="\\d+"'
-    pattern = re.compile(r"^http_requests_total\{" + labels + r"\} (\S+)$", re.MULTILINE)
-    return sum(float(count) for count in pattern.findall(output.decode()))
 
 
 def test_a_public_read_is_a_miss_then_a_hit(

@@ -23,7 +23,8 @@ import httpx
 import pytest
 
 from e2e_testing.customers import Customer, RegisterCustomer
-from e2e_testing.stack import E2E_RATE_LIMIT_HEADER, Shop
+from e2e_testing.stack import E2E_RATE_LIMIT_HEADER, SERVICE_REPLICAS, Shop
+from users.settings import UsersSettings
 
 USERS = "/api/users"
 REFRESH_FLOOD = 80
@@ -91,6 +92,10 @@ async def test_a_real_login_succeeds_within_3_seconds_beside_the_flood(
     register_customer: RegisterCustomer,
     floods: tuple[str, ...],
 ) -> None:
+    # Every users replica admits REFRESH_CONCURRENCY refreshes at once: the flood outnumbers
+    # all of them together many times over, or no refresh would wait its turn at the bulkhead.
+    admitted_at_once = SERVICE_REPLICAS * shop.settings("users", UsersSettings).refresh_concurrency
+    assert REFRESH_FLOOD // admitted_at_once >= 10
     victim, customer = register_customer(), register_customer()
     total = (REFRESH_FLOOD if "refresh" in floods else 0) + (
         LOGIN_FLOOD if "login" in floods else 0

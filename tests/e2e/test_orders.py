@@ -148,7 +148,8 @@ def test_catalog_down_is_a_quick_503_and_nothing_is_lost(
     pending = place_order(gateway, customer, product, 2).json()
     order_url = f"{ORDERS}/{pending['id']}"
 
-    shop.container("catalog").stop()
+    for replica in shop.replicas("catalog"):  # every replica: catalog as a whole is down
+        replica.stop()
     try:
         started = time.monotonic()
         refused = place_order(gateway, customer, product, 1, idempotency_key="while-down")
@@ -179,14 +180,16 @@ def test_catalog_down_is_a_quick_503_and_nothing_is_lost(
 
 
 def _restart_catalog(shop: Shop, gateway: httpx.Client) -> None:
-    """Start catalog again and wait until the gateway and orders both reach it."""
-    catalog = shop.container("catalog")
-    catalog.start()
+    """Start every catalog replica again and wait until the gateway and orders both reach it."""
+    replicas = shop.replicas("catalog")
+    for replica in replicas:
+        replica.start()
 
     def healthy() -> bool:
-        catalog.reload()
-        if catalog.attrs["State"].get("Health", {}).get("Status") != "healthy":
-            return False
+        for replica in replicas:
+            replica.reload()
+            if replica.attrs["State"].get("Health", {}).get("Status") != "healthy":
+                return False
         through_gateway = gateway.get("/api/catalog/readyz")
         from_orders = gateway.get("/api/orders/readyz")
         return through_gateway.status_code == 200 and from_orders.json().get("dependencies") == {

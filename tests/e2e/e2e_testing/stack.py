@@ -2,7 +2,8 @@
 
 Exactly what `make up` runs (the two networks, the PgBouncer beside each service, the
 migration jobs, the gateway), under a compose project of the run's own, with what differs in
-tests in compose.e2e.yml and every secret made for the run. Only the gateway is published, on
+tests in compose.e2e.yml and every secret made for the run. Every service runs
+SERVICE_REPLICAS replicas, as in production. Only the gateway is published, on
 a free loopback port. The shop is up once every container is healthy and every service is
 ready through the gateway; it is removed with its volumes at the end, also when start-up
 fails (then every container's log is printed first).
@@ -33,6 +34,9 @@ from testing_kit.waiting import eventually_sync
 
 COMPOSE_OVERRIDE = Path(__file__).resolve().parents[1] / "compose.e2e.yml"
 READY_WITHIN_SECONDS = 120
+# Replicas of each of users, catalog and orders; the gateway, the PgBouncers and Postgres run
+# one each (docs/testing.md, "Replicas").
+SERVICE_REPLICAS = 2
 
 # Secrets made for this run only, never one from the repository: users signs with this key,
 # catalog signs its cursors with this one, and orders presents these to catalog and to users.
@@ -59,14 +63,20 @@ class Shop:
     project: ComposeProject
 
     def container(self, service: str) -> Container:
-        """The container of a part of the shop, named as in docker-compose.yml."""
+        """The one container of a part of the shop that runs one (the gateway, a PgBouncer,
+        Postgres), named as in docker-compose.yml."""
         return self.project.container(service)
 
+    def replicas(self, service: str) -> list[Container]:
+        """Every replica of a service (users, catalog, orders), by replica number."""
+        return self.project.replicas(service)
+
     def settings(self, service: str, settings_type: type[SettingsT]) -> SettingsT:
-        """The settings `service` runs with: its container's environment as its own settings
-        class reads it (defaults included), and nothing from this process's environment."""
+        """The settings `service` runs with: its containers' environment (every replica's is
+        the same) as its own settings class reads it (defaults included), and nothing from
+        this process's environment."""
         environment = dict(
-            item.split("=", 1) for item in self.container(service).attrs["Config"]["Env"]
+            item.split("=", 1) for item in self.replicas(service)[0].attrs["Config"]["Env"]
         )
 
         class AsTheContainerHasThem(settings_type):  # type: ignore[valid-type,misc]
@@ -132,6 +142,7 @@ def running_shop() -> Iterator[Shop]:
             # One line: users reads a literal "\n" as a line break.
             "E2E_JWT_PRIVATE_KEY": signing_key.replace("\n", "\\n"),
             "E2E_GATEWAY_RATE_LIMITS": str(rate_limits),
+            "E2E_SERVICE_REPLICAS": str(SERVICE_REPLICAS),
         }
         with running_compose_project(
             name_prefix="shop-e2e",

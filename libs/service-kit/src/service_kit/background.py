@@ -1,9 +1,10 @@
 """Periodic background jobs that live as long as the app: sweepers, reconcilers.
 
-A job runs every `interval_seconds` in its own task. A failing round is logged and counted and
-the next round tries again (the database may be away for a moment). On shutdown the current
-round may finish, up to a deadline, and is cancelled after it: jobs must therefore keep every
-round in transactions that are safe to cut short.
+A job runs every `interval_seconds` in its own task. Every round is counted, completed or
+failed, in the process's own metrics, so each replica's jobs can be seen at work. A failing
+round is logged and the next round tries again (the database may be away for a moment). On
+shutdown the current round may finish, up to a deadline, and is cancelled after it: jobs must
+therefore keep every round in transactions that are safe to cut short.
 """
 
 import asyncio
@@ -18,6 +19,9 @@ from prometheus_client import Counter
 
 logger = logging.getLogger(__name__)
 
+JOB_ROUNDS = Counter(
+    "background_job_rounds_total", "Rounds of a periodic job that completed", ["job"]
+)
 JOB_FAILURES = Counter(
     "background_job_failures_total", "Rounds of a periodic job that failed", ["job"]
 )
@@ -45,6 +49,8 @@ async def _every(
         except Exception:
             JOB_FAILURES.labels(name).inc()
             logger.exception("periodic job failed; retrying next round", extra={"job": name})
+        else:
+            JOB_ROUNDS.labels(name).inc()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
 

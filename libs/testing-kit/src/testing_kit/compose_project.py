@@ -5,7 +5,7 @@ only what differs in tests. Compose runs as the Makefile runs it (`docker compos
 docker-compose 1.29, whose Python CLI testcontainers' compose module cannot drive), under a
 project name of the run's own, so runs share no container, network or volume, and
 everything goes with `down --volumes` at the end. Containers are found by compose's labels,
-never by their names (v1 and v2 name them differently).
+never by their names (v1 and v2 name them differently); a service may run several replicas.
 """
 
 import os
@@ -29,6 +29,7 @@ REPOSITORY = next(
 COMPOSE_FILE = REPOSITORY / "docker-compose.yml"
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
+REPLICA_LABEL = "com.docker.compose.container-number"
 COMPOSE_TIMEOUT_SECONDS = 600
 HEALTHY_WITHIN_SECONDS = 180
 
@@ -87,14 +88,25 @@ class ComposeProject:
             all=True, filters={"label": f"{PROJECT_LABEL}={self.name}"}
         )
 
-    def container(self, service: str) -> Container:
-        """The one container of `service` (the docker SDK's, freshly inspected)."""
+    def replicas(self, service: str) -> list[Container]:
+        """Every container of `service`, by replica number (the docker SDK's, freshly
+        inspected)."""
         found = self._docker.containers.list(
             all=True,
             filters={"label": [f"{PROJECT_LABEL}={self.name}", f"{SERVICE_LABEL}={service}"]},
         )
+        if not found:
+            raise LookupError(f"no container of {service!r} in project {self.name}")
+        return sorted(found, key=lambda container: int(container.labels[REPLICA_LABEL]))
+
+    def container(self, service: str) -> Container:
+        """The one container of a service that runs one (`replicas` for one that runs several:
+        an action on "the" container of a replicated service would miss the others)."""
+        found = self.replicas(service)
         if len(found) != 1:
-            raise LookupError(f"{len(found)} containers of {service!r} in project {self.name}")
+            raise LookupError(
+                f"{len(found)} containers of {service!r} in project {self.name}: use replicas()"
+            )
         return found[0]
 
     def published_port(self, service: str, port: int) -> int:
@@ -128,6 +140,7 @@ class ComposeProject:
         """Every container's state, log and last health checks, for a start-up that failed."""
         for container in self.containers():
             service = container.labels.get(SERVICE_LABEL, container.name)
+            replica = container.labels.get(REPLICA_LABEL, "?")
             health = container.attrs["State"].get("Health") or {}
             checks = "".join(
                 f"health check {check['Start']}: exit {check['ExitCode']} {check['Output']}\n"
@@ -135,7 +148,7 @@ class ComposeProject:
             )
             log = container.logs().decode(errors="replace")
             status = ", ".join(filter(None, [container.status, health.get("Status")]))
-            print(f"--- {service} {container.short_id} ({status})\n{log}{checks}")
+            print(f"--- {service} #{replica} {container.short_id} ({status})\n{log}{checks}")
 
     def close(self) -> None:
         self._docker.close()
