@@ -13,9 +13,10 @@ from orders.main import create_app
 from orders.notifications.service import RelayPolicy, RelayRound, relay_emails
 from orders.reconciliation.service import cancel_expired_orders, resolve_abandoned_placements
 from orders.settings import OrdersSettings
-from orders_testing import SERVICE_DIR, SERVICE_KEY
-from orders_testing.customers import CustomerDirectory
+from orders.users_client.client import UsersClient, create_users_client
+from orders_testing import SERVICE_DIR, SERVICE_KEY, USERS_SERVICE_KEY
 from orders_testing.fake_catalog import FakeCatalog
+from orders_testing.fake_users import FakeUsers
 from orders_testing.mail import MailHandler, MailServer, Relay, smtp_server
 from orders_testing.placing import Actor
 from orders_testing.recovery import Resolve, Sweep
@@ -46,6 +47,12 @@ def settings(database_stack: DatabaseStack) -> OrdersSettings:
         catalog_retry_wait_initial_seconds=0.01,
         catalog_retry_wait_max_seconds=0.05,
         catalog_call_deadline_seconds=2.0,
+        users_service_key=USERS_SERVICE_KEY,
+        users_connect_timeout_seconds=0.5,
+        users_read_timeout_seconds=0.5,
+        users_retry_wait_initial_seconds=0.01,
+        users_retry_wait_max_seconds=0.05,
+        users_call_deadline_seconds=1.0,
         reservation_ttl_seconds=120,
         # Tests run the recovery jobs themselves; test_reconciliation.py and
         # test_hold_expiry.py run the background ones.
@@ -63,6 +70,11 @@ def signing_key() -> SigningKey:
 @pytest.fixture
 def fake_catalog() -> FakeCatalog:
     return FakeCatalog(service_key=SERVICE_KEY)
+
+
+@pytest.fixture
+def fake_users() -> FakeUsers:
+    return FakeUsers(service_key=USERS_SERVICE_KEY)
 
 
 @pytest.fixture
@@ -93,17 +105,21 @@ async def serve_orders(
     database_stack: DatabaseStack,
     signing_key: SigningKey,
     fake_catalog: FakeCatalog,
+    fake_users: FakeUsers,
 ) -> AsyncIterator[Callable[..., Any]]:
-    """Serve an orders app, by default against the fake catalog; tables emptied afterwards."""
+    """Serve an orders app, by default against the fake catalog and the fake users; tables
+    emptied afterwards."""
 
     def start(
         custom: OrdersSettings | None = None,
         *,
         over_the_network: bool = False,
         catalog_transport: httpx.AsyncBaseTransport | None = None,
+        users_transport: httpx.AsyncBaseTransport | None = None,
     ) -> Any:
         """over_the_network: reach catalog at the settings' URL instead of the fake;
-        catalog_transport: reach catalog through this one (the real catalog app)."""
+        catalog_transport: reach catalog through this one (the real catalog app);
+        users_transport: reach users through this one instead of the fake."""
         if not over_the_network and catalog_transport is None:
             catalog_transport = fake_catalog.transport
         return serve(
@@ -111,6 +127,7 @@ async def serve_orders(
                 custom or settings,
                 jwks_source=signing_key.jwks_source,
                 catalog_transport=catalog_transport,
+                users_transport=users_transport or fake_users.transport,
             )
         )
 
@@ -194,8 +211,12 @@ def mail() -> Iterator[MailServer]:
 
 
 @pytest.fixture
-def customers() -> CustomerDirectory:
-    return CustomerDirectory()
+async def users_client(
+    settings: OrdersSettings, fake_users: FakeUsers
+) -> AsyncIterator[UsersClient]:
+    users = create_users_client(settings, transport=fake_users.transport)
+    yield users
+    await users.aclose()
 
 
 @pytest.fixture
@@ -211,14 +232,14 @@ def relay_policy(settings: OrdersSettings) -> RelayPolicy:
 
 @pytest.fixture
 def relay(
-    database: Database, customers: CustomerDirectory, mail: MailServer, relay_policy: RelayPolicy
+    database: Database, users_client: UsersClient, mail: MailServer, relay_policy: RelayPolicy
 ) -> Relay:
     """One round of the relay, as the background job runs it, through the test's SMTP server."""
 
     async def run(policy: RelayPolicy | None = None) -> RelayRound:
         return await relay_emails(
             database=database,
-            recipients=customers,
+            recipients=users_client,
             smtp=mail.client(),
             policy=policy or relay_policy,
         )

@@ -12,16 +12,19 @@ from typing import Any
 import httpx
 import pytest
 
+from orders.notifications.jobs import notification_jobs
 from orders.notifications.repository import NotificationRepository
 from orders.notifications.service import RECIPIENT_GONE, USERS_AWAY, RelayPolicy, relay_emails
 from orders.settings import OrdersSettings
-from orders_testing.customers import CustomerDirectory
+from orders.users_client.client import UsersClient
 from orders_testing.fake_catalog import FakeCatalog, Fault
+from orders_testing.fake_users import FakeUsers
 from orders_testing.mail import MailHandler, MailServer, Relay, free_port
-from orders_testing.outbox import events_of, make_due, outbox_of
+from orders_testing.outbox import enrol, events_of, make_due, outbox_of
 from orders_testing.placing import Actor, place
 from orders_testing.recovery import Sweep
 from service_kit.database import Database
+from testing_kit.waiting import eventually
 
 SENDS = "/api/orders/orders/{}/{}"
 
@@ -134,13 +137,13 @@ async def test_the_relay_sends_the_email_through_smtp_and_marks_it_sent(
     client: httpx.AsyncClient,
     fake_catalog: FakeCatalog,
     customer: Actor,
-    customers: CustomerDirectory,
+    fake_users: FakeUsers,
     mail: MailServer,
     relay: Relay,
     database_rows: Any,
     settings: OrdersSettings,
 ) -> None:
-    contact = customers.add(customer.user_id)
+    account = enrol(fake_users, customer)
     order = await _placed(client, fake_catalog, customer)
 
     done = await relay()
@@ -148,7 +151,7 @@ async def test_the_relay_sends_the_email_through_smtp_and_marks_it_sent(
     assert done.sent == 1
     (message,) = mail.handler.messages()
     (email,) = await outbox_of(database_rows, order["id"])
-    assert message["To"].addresses[0].addr_spec == contact.email
+    assert message["To"].addresses[0].addr_spec == account.email
     assert message["From"] == settings.mail_from
     assert message["Subject"] == f"Order {order['number']} placed"
     assert message["Message-ID"] == f"<{email['id']}@shop.example>"
@@ -165,12 +168,12 @@ async def test_a_refused_email_is_retried_later_with_backoff(
     client: httpx.AsyncClient,
     fake_catalog: FakeCatalog,
     customer: Actor,
-    customers: CustomerDirectory,
+    fake_users: FakeUsers,
     mail: MailServer,
     relay: Relay,
     database_rows: Any,
 ) -> None:
-    customers.add(customer.user_id)
+    enrol(fake_users, customer)
     order = await _placed(client, fake_catalog, customer)
     mail.handler.refusal = "451 4.3.0 Try again later"
 
@@ -209,12 +212,12 @@ async def test_an_email_that_keeps_failing_is_parked_after_its_last_attempt(
     client: httpx.AsyncClient,
     fake_catalog: FakeCatalog,
     customer: Actor,
-    customers: CustomerDirectory,
+    fake_users: FakeUsers,
     mail: MailServer,
     relay: Relay,
     database_rows: Any,
 ) -> None:
-    customers.add(customer.user_id)
+    enrol(fake_users, customer)
     order = await _placed(client, fake_catalog, customer)
     mail.handler.refusal = "554 5.7.1 Rejected"
 
@@ -235,17 +238,18 @@ async def test_an_unreachable_smtp_server_counts_as_a_failed_attempt(
     client: httpx.AsyncClient,
     fake_catalog: FakeCatalog,
     customer: Actor,
-    customers: CustomerDirectory,
+    fake_users: FakeUsers,
     database: Database,
+    users_client: UsersClient,
     relay_policy: RelayPolicy,
     database_rows: Any,
 ) -> None:
-    customers.add(customer.user_id)
+    enrol(fake_users, customer)
     order = await _placed(client, fake_catalog, customer)
     nowhere = MailServer(handler=MailHandler(), port=free_port())  # nothing listens there
 
     done = await relay_emails(
-        database=database, recipients=customers, smtp=nowhere.client(), policy=relay_policy
+        database=database, recipients=users_client, smtp=nowhere.client(), policy=relay_policy
     )
 
     assert done.failed == 1
@@ -258,7 +262,7 @@ async def test_two_relays_at_once_never_send_one_email_twice(
     client: httpx.AsyncClient,
     fake_catalog: FakeCatalog,
     new_customer: Any,
-    customers: CustomerDirectory,
+    fake_users: FakeUsers,
     mail: MailServer,
     relay: Relay,
     relay_policy: RelayPolicy,
@@ -266,7 +270,7 @@ async def test_two_relays_at_once_never_send_one_email_twice(
 ) -> None:
     for _ in range(4):
         owner = new_customer()
-        customers.add(owner.user_id)
+        enrol(fake_users, owner)
         for _ in range(5):
             await _placed(client, fake_catalog, owner)
     mail.handler.delay_seconds = 0.02  # the relays' sends overlap
@@ -286,13 +290,13 @@ async def test_a_claim_whose_relay_died_is_sent_once_its_lease_runs_out(
     client: httpx.AsyncClient,
     fake_catalog: FakeCatalog,
     customer: Actor,
-    customers: CustomerDirectory,
+    fake_users: FakeUsers,
     mail: MailServer,
     relay: Relay,
     database: Database,
     database_rows: Any,
 ) -> None:
-    customers.add(customer.user_id)
+    enrol(fake_users, customer)
     order = await _placed(client, fake_catalog, customer)
     async with database.autocommit() as session:  # a relay claims, then dies
         (claimed,) = await NotificationRepository(session).claim_due(
@@ -313,14 +317,14 @@ async def test_users_unreachable_makes_the_email_wait_without_counting_an_attemp
     client: httpx.AsyncClient,
     fake_catalog: FakeCatalog,
     customer: Actor,
-    customers: CustomerDirectory,
+    fake_users: FakeUsers,
     mail: MailServer,
     relay: Relay,
     database_rows: Any,
 ) -> None:
-    customers.add(customer.user_id)
+    enrol(fake_users, customer)
     order = await _placed(client, fake_catalog, customer)
-    customers.reachable = False
+    fake_users.down = "refuse"
 
     away = await relay()
 
@@ -330,7 +334,7 @@ async def test_users_unreachable_makes_the_email_wait_without_counting_an_attemp
     assert mail.handler.messages() == []
     assert (await relay()).postponed == 0  # waits NOTIFICATION_RECIPIENT_WAIT_SECONDS
 
-    customers.reachable = True
+    fake_users.down = None
     await make_due(database_rows)
     assert (await relay()).sent == 1
     assert len(mail.handler.messages()) == 1
@@ -360,19 +364,20 @@ async def test_a_relay_gives_back_what_its_lease_leaves_no_time_to_send(
     client: httpx.AsyncClient,
     fake_catalog: FakeCatalog,
     customer: Actor,
-    customers: CustomerDirectory,
+    fake_users: FakeUsers,
     mail: MailServer,
     database: Database,
+    users_client: UsersClient,
     relay_policy: RelayPolicy,
     database_rows: Any,
 ) -> None:
-    customers.add(customer.user_id)
+    enrol(fake_users, customer)
     order = await _placed(client, fake_catalog, customer)
     # A send may take 2 s (the client's timeout); a lease of 1 s leaves no time for one.
     policy = dataclasses.replace(relay_policy, lease_seconds=1.0)
 
     done = await relay_emails(
-        database=database, recipients=customers, smtp=mail.client(), policy=policy
+        database=database, recipients=users_client, smtp=mail.client(), policy=policy
     )
 
     assert (done.postponed, done.sent) == (1, 0)
@@ -387,12 +392,12 @@ async def _parked(
     client: httpx.AsyncClient,
     fake_catalog: FakeCatalog,
     customer: Actor,
-    customers: CustomerDirectory,
+    fake_users: FakeUsers,
     mail: MailServer,
     relay: Relay,
     database_rows: Any,
 ) -> Any:
-    customers.add(customer.user_id)
+    enrol(fake_users, customer)
     order = await _placed(client, fake_catalog, customer)
     mail.handler.refusal = "550 5.1.1 Mailbox unavailable"
     for _ in range(3):
@@ -407,12 +412,12 @@ async def test_an_admin_lists_the_parked_emails(
     fake_catalog: FakeCatalog,
     customer: Actor,
     admin: Actor,
-    customers: CustomerDirectory,
+    fake_users: FakeUsers,
     mail: MailServer,
     relay: Relay,
     database_rows: Any,
 ) -> None:
-    order = await _parked(client, fake_catalog, customer, customers, mail, relay, database_rows)
+    order = await _parked(client, fake_catalog, customer, fake_users, mail, relay, database_rows)
     await _placed(client, fake_catalog, customer)  # a pending one besides
 
     parked = await client.get("/api/orders/admin/notifications?state=parked", headers=admin.headers)
@@ -434,12 +439,12 @@ async def test_an_admin_requeues_a_parked_email_and_it_is_sent(
     fake_catalog: FakeCatalog,
     customer: Actor,
     admin: Actor,
-    customers: CustomerDirectory,
+    fake_users: FakeUsers,
     mail: MailServer,
     relay: Relay,
     database_rows: Any,
 ) -> None:
-    order = await _parked(client, fake_catalog, customer, customers, mail, relay, database_rows)
+    order = await _parked(client, fake_catalog, customer, fake_users, mail, relay, database_rows)
     (email,) = await outbox_of(database_rows, order["id"])
 
     response = await client.post(
@@ -498,3 +503,47 @@ async def test_bad_queries_of_the_admin_view_are_422(
     response = await client.get(f"/api/orders/admin/notifications?{query}", headers=admin.headers)
 
     assert (response.status_code, response.json()["code"]) == (422, "validation-error")
+
+
+# --- The relay as the app runs it -----------------------------------------------------------
+
+
+async def test_the_app_relays_emails_in_the_background_through_its_smtp_server(
+    serve_orders: Any,
+    settings: OrdersSettings,
+    fake_catalog: FakeCatalog,
+    fake_users: FakeUsers,
+    customer: Actor,
+    mail: MailServer,
+) -> None:
+    account = enrol(fake_users, customer)
+    relaying = settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": mail.port,
+            "smtp_starttls": False,
+            "notification_relay_interval_seconds": 0.1,
+        }
+    )
+
+    async with serve_orders(relaying) as client:
+        order = await _placed(client, fake_catalog, customer)
+
+        async def arrived() -> bool:
+            return len(mail.handler.messages()) == 1
+
+        assert await eventually(arrived, within_seconds=10)
+
+    (message,) = mail.handler.messages()
+    assert message["To"].addresses[0].addr_spec == account.email
+    assert message["Subject"] == f"Order {order['number']} placed"
+
+
+def test_the_relay_runs_only_where_an_smtp_server_is_configured(settings: OrdersSettings) -> None:
+    with_smtp = settings.model_copy(update={"smtp_host": "smtp.example.com"})
+    switched_off = with_smtp.model_copy(update={"notification_relay_enabled": False})
+
+    assert settings.smtp_host is None  # the default: emails wait in the outbox
+    assert notification_jobs(settings) == []
+    assert [job.name for job in notification_jobs(with_smtp)] == ["orders-notification-relay"]
+    assert notification_jobs(switched_off) == []

@@ -6,6 +6,7 @@ from pydantic import ValidationError
 from orders.settings import OrdersSettings
 
 DATABASE_URL = "postgresql+asyncpg://orders_svc:secret@pgbouncer:6432/shop"
+USERS_KEY = "orders-key-for-users-of-this-deployment"
 
 
 def test_the_reconciler_must_wait_longer_than_a_placement_can_take() -> None:
@@ -13,6 +14,7 @@ def test_the_reconciler_must_wait_longer_than_a_placement_can_take() -> None:
         OrdersSettings(
             database_url=DATABASE_URL,
             catalog_service_key="a-long-enough-service-key",
+            users_service_key=USERS_KEY,
             catalog_call_deadline_seconds=5,
             reconciler_min_age_seconds=5,
         )
@@ -24,6 +26,7 @@ def test_a_development_service_key_is_refused_in_production() -> None:
             database_url=DATABASE_URL,
             environment="production",
             catalog_service_key="orders-service-key-for-local-development-only",
+            users_service_key=USERS_KEY,
         )
 
 
@@ -37,6 +40,7 @@ def test_a_relay_lease_must_outlast_one_send() -> None:
         OrdersSettings(
             database_url=DATABASE_URL,
             catalog_service_key="a-long-enough-service-key",
+            users_service_key="a-long-enough-users-key",
             smtp_timeout_seconds=30,
             notification_lease_seconds=30,
         )
@@ -47,6 +51,7 @@ def test_smtp_credentials_come_in_pairs() -> None:
         OrdersSettings(
             database_url=DATABASE_URL,
             catalog_service_key="a-long-enough-service-key",
+            users_service_key="a-long-enough-users-key",
             smtp_host="smtp.example.com",
             smtp_username="orders",
         )
@@ -57,6 +62,7 @@ def test_smtp_credentials_never_cross_without_starttls() -> None:
         OrdersSettings(
             database_url=DATABASE_URL,
             catalog_service_key="a-long-enough-service-key",
+            users_service_key="a-long-enough-users-key",
             smtp_host="smtp.example.com",
             smtp_starttls=False,
             smtp_username="orders",
@@ -70,7 +76,23 @@ def test_a_development_smtp_password_is_refused_in_production() -> None:
             database_url=DATABASE_URL,
             environment="production",
             catalog_service_key="a-long-enough-service-key",
+            users_service_key="a-long-enough-users-key",
             smtp_host="smtp.example.com",
             smtp_username="orders",
             smtp_password="smtp-password-for-local-development-only",
+        )
+
+
+def test_the_users_service_key_is_required() -> None:
+    with pytest.raises(ValidationError, match="users_service_key"):
+        OrdersSettings(database_url=DATABASE_URL, catalog_service_key="a-long-enough-service-key")
+
+
+def test_a_development_users_service_key_is_refused_in_production() -> None:
+    with pytest.raises(ValidationError, match="USERS_SERVICE_KEY"):
+        OrdersSettings(
+            database_url=DATABASE_URL,
+            environment="production",
+            catalog_service_key="a-long-enough-service-key",
+            users_service_key="orders-users-key-for-local-development-only",
         )

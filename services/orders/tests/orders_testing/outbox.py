@@ -1,8 +1,11 @@
-"""What the outbox holds, read straight from the database."""
+"""What the outbox holds, read straight from the database; who users names as recipients."""
 
 import uuid
 from collections.abc import Callable
 from typing import Any
+
+from orders_testing.fake_users import Account, FakeUsers
+from orders_testing.placing import Actor
 
 
 async def outbox_of(database_rows: Callable[..., Any], order_id: uuid.UUID | str) -> list[Any]:
@@ -25,3 +28,14 @@ async def make_due(database_rows: Callable[..., Any]) -> None:
         " claimed_until = CASE WHEN claimed_until IS NULL THEN NULL"
         " ELSE now() - interval '1 second' END WHERE state = 'pending'"
     )
+
+
+def enrol(fake_users: FakeUsers, customer: Actor) -> Account:
+    """Give a customer whose token a test made an account at users, so users names them."""
+    account = Account(
+        id=customer.user_id,
+        username=f"customer_{customer.user_id.hex[:8]}",
+        email=f"{customer.user_id.hex}@example.com",
+    )
+    fake_users.accounts[account.id] = account
+    return account

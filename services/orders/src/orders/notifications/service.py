@@ -20,11 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orders.notifications import errors
 from orders.notifications.emails import order_email
 from orders.notifications.models import DeliveryState, OrderEvent, OrderNotification
-from orders.notifications.recipients import Recipients, UsersUnreachable
 from orders.notifications.repository import ClaimedEmail, NotificationRepository
 from orders.settings import OrdersSettings
 from orders.smtp_client.client import SmtpClient
 from orders.smtp_client.errors import MailNotSent
+from orders.users_client.client import UsersClient
+from orders.users_client.errors import UsersUnreachable
 from service_kit.database import Database
 from service_kit.pagination import PageOfRows
 
@@ -90,12 +91,13 @@ class RelayRound:
 
 
 async def relay_emails(
-    *, database: Database, recipients: Recipients, smtp: SmtpClient, policy: RelayPolicy
+    *, database: Database, recipients: UsersClient, smtp: SmtpClient, policy: RelayPolicy
 ) -> RelayRound:
     """Claim a batch of due emails, send them, record each outcome.
 
-    The claim is one statement (its own short transaction); the lookups and the sends hold
-    no connection; each outcome is one statement again, written as soon as it is known.
+    The claim is one statement (its own short transaction); the recipients' lookup (users'
+    internal API, which orders stores no address instead of) and the sends hold no
+    connection; each outcome is one statement again, written as soon as it is known.
     """
     started = time.monotonic()
     async with database.autocommit() as session:
