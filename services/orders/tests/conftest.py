@@ -1,5 +1,6 @@
+import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -9,11 +10,14 @@ import pytest
 
 from orders.catalog_client.client import CatalogClient, create_catalog_client
 from orders.main import create_app
+from orders.notifications.service import RelayPolicy, RelayRound, relay_emails
 from orders.reconciliation.service import cancel_expired_orders, resolve_abandoned_placements
 from orders.settings import OrdersSettings
+from orders.users_client.client import UsersClient, create_users_client
 from orders_testing import SERVICE_DIR, SERVICE_KEY, USERS_SERVICE_KEY
 from orders_testing.fake_catalog import FakeCatalog
 from orders_testing.fake_users import FakeUsers
+from orders_testing.mail import MailHandler, MailServer, Relay, smtp_server
 from orders_testing.placing import Actor
 from orders_testing.recovery import Resolve, Sweep
 from service_kit.database import Database
@@ -196,3 +200,48 @@ def customer(new_customer: Callable[[], Actor]) -> Actor:
 def admin(signing_key: SigningKey) -> Actor:
     user_id = uuid.uuid4()
     return Actor(user_id, bearer(signing_key.sign(sub=str(user_id), role="admin")))
+
+
+@pytest.fixture
+def mail() -> Iterator[MailServer]:
+    """A real SMTP server on loopback that accepts every email (or refuses, on cue)."""
+    handler = MailHandler()
+    with smtp_server(handler) as port:
+        yield MailServer(handler=handler, port=port)
+
+
+@pytest.fixture
+async def users_client(
+    settings: OrdersSettings, fake_users: FakeUsers
+) -> AsyncIterator[UsersClient]:
+    users = create_users_client(settings, transport=fake_users.transport)
+    yield users
+    await users.aclose()
+
+
+@pytest.fixture
+def relay_policy(settings: OrdersSettings) -> RelayPolicy:
+    return dataclasses.replace(
+        RelayPolicy.from_settings(settings),
+        max_attempts=3,
+        retry_initial_seconds=60,
+        retry_max_seconds=600,
+        recipient_wait_seconds=60,
+    )
+
+
+@pytest.fixture
+def relay(
+    database: Database, users_client: UsersClient, mail: MailServer, relay_policy: RelayPolicy
+) -> Relay:
+    """One round of the relay, as the background job runs it, through the test's SMTP server."""
+
+    async def run(policy: RelayPolicy | None = None) -> RelayRound:
+        return await relay_emails(
+            database=database,
+            recipients=users_client,
+            smtp=mail.client(),
+            policy=policy or relay_policy,
+        )
+
+    return run

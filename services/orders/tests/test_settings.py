@@ -35,6 +35,54 @@ def test_the_service_key_is_required() -> None:
         OrdersSettings(database_url=DATABASE_URL)
 
 
+def test_a_relay_lease_must_outlast_one_send() -> None:
+    with pytest.raises(ValidationError, match="NOTIFICATION_LEASE_SECONDS"):
+        OrdersSettings(
+            database_url=DATABASE_URL,
+            catalog_service_key="a-long-enough-service-key",
+            users_service_key="a-long-enough-users-key",
+            smtp_timeout_seconds=30,
+            notification_lease_seconds=30,
+        )
+
+
+def test_smtp_credentials_come_in_pairs() -> None:
+    with pytest.raises(ValidationError, match="SMTP_USERNAME and SMTP_PASSWORD"):
+        OrdersSettings(
+            database_url=DATABASE_URL,
+            catalog_service_key="a-long-enough-service-key",
+            users_service_key="a-long-enough-users-key",
+            smtp_host="smtp.example.com",
+            smtp_username="orders",
+        )
+
+
+def test_smtp_credentials_never_cross_without_starttls() -> None:
+    with pytest.raises(ValidationError, match="SMTP_STARTTLS"):
+        OrdersSettings(
+            database_url=DATABASE_URL,
+            catalog_service_key="a-long-enough-service-key",
+            users_service_key="a-long-enough-users-key",
+            smtp_host="smtp.example.com",
+            smtp_starttls=False,
+            smtp_username="orders",
+            smtp_password="a-password",
+        )
+
+
+def test_a_development_smtp_password_is_refused_in_production() -> None:
+    with pytest.raises(ValidationError, match="SMTP_PASSWORD"):
+        OrdersSettings(
+            database_url=DATABASE_URL,
+            environment="production",
+            catalog_service_key="a-long-enough-service-key",
+            users_service_key="a-long-enough-users-key",
+            smtp_host="smtp.example.com",
+            smtp_username="orders",
+            smtp_password="smtp-password-for-local-development-only",
+        )
+
+
 def test_the_users_service_key_is_required() -> None:
     with pytest.raises(ValidationError, match="users_service_key"):
         OrdersSettings(database_url=DATABASE_URL, catalog_service_key="a-long-enough-service-key")

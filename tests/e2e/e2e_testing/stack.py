@@ -62,6 +62,11 @@ class Shop:
     gateway_url: str
     project: ComposeProject
 
+    def mail_sink_url(self) -> str:
+        """The development SMTP sink's HTTP API (what orders' emails reached); asked anew
+        each time, as a restarted sink is published on another free port."""
+        return f"http://127.0.0.1:{self.project.published_port('mail-sink', 8025)}"
+
     def container(self, service: str) -> Container:
         """The one container of a part of the shop that runs one (the gateway, a PgBouncer,
         Postgres), named as in docker-compose.yml."""
@@ -135,6 +140,8 @@ def running_shop() -> Iterator[Shop]:
             "ENVIRONMENT": "test",
             "GATEWAY_BIND_ADDRESS": "127.0.0.1",
             "GATEWAY_PORT": "0",  # a free port, whatever else runs on this machine
+            "MAIL_SINK_BIND_ADDRESS": "127.0.0.1",
+            "MAIL_SINK_PORT": "0",
             "CATALOG_CURSOR_SIGNING_KEY": CATALOG_CURSOR_SIGNING_KEY,
             "USERS_ERASED_NAMES_KEY": USERS_ERASED_NAMES_KEY,
             "ORDERS_CATALOG_SERVICE_KEY": ORDERS_CATALOG_SERVICE_KEY,

@@ -2,6 +2,8 @@ import httpx
 from fastapi import FastAPI
 
 from orders.dependencies import catalog_available, service_clients
+from orders.notifications.jobs import notification_jobs
+from orders.notifications.router import admin_router as notifications_admin_router
 from orders.ordering.router import admin_router, router
 from orders.reconciliation.jobs import recovery_jobs
 from orders.settings import API_PREFIX, OrdersSettings
@@ -24,10 +26,11 @@ def create_app(
         lifespan=service_clients(
             settings, catalog_transport=catalog_transport, users_transport=users_transport
         ),
-        jobs=recovery_jobs(settings),
+        jobs=[*recovery_jobs(settings), *notification_jobs(settings)],
         dependency_probes={"catalog": catalog_available},
         jwks_source=jwks_source,
     )
     app.include_router(router)
     app.include_router(admin_router)
+    app.include_router(notifications_admin_router)
     return app

@@ -66,6 +66,37 @@ class OrdersSettings(ServiceSettings):
     hold_expiry_interval_seconds: float = Field(default=10.0, gt=0, le=3600)
     hold_expiry_batch_size: int = Field(default=50, ge=1, le=1000)
 
+    # Order emails (docs/orders.md, "Order emails"). Every status change writes its email
+    # into the outbox; the relay sends them only where an SMTP server is configured, so with
+    # no SMTP_HOST they wait in the outbox, nothing lost, until one is.
+    smtp_host: str | None = Field(default=None, min_length=1, max_length=253)
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    # STARTTLS before anything is sent (the submission port's way); the development sink
+    # speaks plain SMTP. Credentials are never sent without it.
+    smtp_starttls: bool = True
+    smtp_username: str | None = Field(default=None, min_length=1, max_length=320)
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    mail_from: str = Field(
+        default="Shop <orders@shop.example>",
+        min_length=3,
+        max_length=320,
+        description="The From of every order email; its domain ends every Message-ID",
+    )
+    notification_relay_enabled: bool = True
+    notification_relay_interval_seconds: float = Field(default=5.0, gt=0, le=3600)
+    notification_relay_batch_size: int = Field(default=20, ge=1, le=500)
+    # A relay's claim on a batch: past it, another replica may take what this one did not
+    # finish (a crash); every send must fit in it.
+    notification_lease_seconds: float = Field(default=120.0, gt=0, le=3600)
+    # Failed sends are retried with exponential backoff and jitter; after this many the email
+    # is parked for an admin (GET /admin/notifications).
+    notification_max_attempts: int = Field(default=10, ge=1, le=100)
+    notification_retry_initial_seconds: float = Field(default=30.0, gt=0, le=86400)
+    notification_retry_max_seconds: float = Field(default=3600.0, gt=0, le=86400)
+    # How long an email waits when users cannot name its recipient (not a failed attempt).
+    notification_recipient_wait_seconds: float = Field(default=30.0, gt=0, le=86400)
+
     @model_validator(mode="after")
     def _reconciler_waits_for_placements_in_flight(self) -> Self:
         # A placement in flight gives up after the call deadline; the reconciler must not
@@ -74,4 +105,18 @@ class OrdersSettings(ServiceSettings):
             raise ValueError(
                 "RECONCILER_MIN_AGE_SECONDS must be longer than CATALOG_CALL_DEADLINE_SECONDS"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _a_send_fits_in_the_lease(self) -> Self:
+        if self.notification_lease_seconds <= self.smtp_timeout_seconds:
+            raise ValueError("NOTIFICATION_LEASE_SECONDS must be longer than SMTP_TIMEOUT_SECONDS")
+        return self
+
+    @model_validator(mode="after")
+    def _smtp_credentials_come_in_pairs(self) -> Self:
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("SMTP_USERNAME and SMTP_PASSWORD are set together or not at all")
+        if self.smtp_username is not None and not self.smtp_starttls:
+            raise ValueError("SMTP credentials need SMTP_STARTTLS: they would cross in clear")
         return self

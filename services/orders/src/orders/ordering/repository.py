@@ -112,10 +112,11 @@ _OPEN_PLACEMENT = text(
 
 # Completing is one statement: the placeholder becomes the order (only while it is still
 # `placing`: a reconciler that holds it is waited for, and one that deleted it leaves nothing
-# to update, so nothing below happens), its lines go in at once and its first step of
-# history with them. The lines travel as one JSON parameter (amounts as strings, so exact),
-# not as arrays: asyncpg introspects array types with three extra queries on every new
-# connection (with NullPool: on every request), JSON it knows.
+# to update, so nothing below happens), its lines go in at once, its first step of history
+# with them, and the customer's "order placed" email into the outbox (notifications/), so the
+# email exists exactly when the order does. The lines travel as one JSON parameter (amounts
+# as strings, so exact), not as arrays: asyncpg introspects array types with three extra
+# queries on every new connection (with NullPool: on every request), JSON it knows.
 _COMPLETE_PLACEMENT = text(
     """
     WITH placed AS (
@@ -123,7 +124,7 @@ _COMPLETE_PLACEMENT = text(
         SET status = 'pending', total = :total, reservation_expires_at = :expires_at,
             updated_at = now()
         WHERE id = :order_id AND status = 'placing'
-        RETURNING id, updated_at
+        RETURNING id, customer_id, updated_at
     ),
     lines AS (
         INSERT INTO orders.order_lines
@@ -141,6 +142,10 @@ _COMPLETE_PLACEMENT = text(
         SELECT placed.id, NULL, 'pending', CAST(:actor_id AS uuid), CAST(:actor_role AS varchar)
         FROM placed
         RETURNING changed_at
+    ),
+    email AS (
+        INSERT INTO orders.order_notifications (id, order_id, customer_id, event)
+        SELECT gen_random_uuid(), placed.id, placed.customer_id, 'placed' FROM placed
     )
     SELECT placed.updated_at, step.changed_at FROM placed, step
     """
@@ -161,8 +166,8 @@ _DELETE_PLACEMENT = text(
     """
 )
 
-# Cancelling an order whose hold expired: the status, its step of history and the customer's
-# holds, in one statement.
+# Cancelling an order whose hold expired: the status, its step of history, the customer's
+# holds and the "order cancelled" email (into the outbox), in one statement.
 _CANCEL_EXPIRED = text(
     """
     WITH cancelled AS (
@@ -182,6 +187,11 @@ _CANCEL_EXPIRED = text(
         SET pending_orders = h.pending_orders - 1, held_units = h.held_units - cancelled.units
         FROM cancelled
         WHERE h.customer_id = cancelled.customer_id
+    ),
+    email AS (
+        INSERT INTO orders.order_notifications (id, order_id, customer_id, event)
+        SELECT gen_random_uuid(), cancelled.id, cancelled.customer_id, 'cancelled'
+        FROM cancelled
     )
     SELECT count(*) FROM cancelled
     """

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orders.catalog_client import errors as catalog_errors
 from orders.catalog_client.client import CatalogClient
+from orders.notifications.models import OrderEvent
+from orders.notifications.service import notify_customer
 from orders.ordering import errors
 from orders.ordering.models import Order, OrderStatus
 from orders.ordering.placement import ZERO, reservation_key
@@ -20,6 +22,14 @@ from service_kit.money import CENT
 from service_kit.pagination import PageOfRows
 
 logger = logging.getLogger(__name__)
+
+# The customer's email about each move (placing writes its own: placement.py).
+_EVENTS = {
+    OrderStatus.CONFIRMED: OrderEvent.CONFIRMED,
+    OrderStatus.SHIPPED: OrderEvent.SHIPPED,
+    OrderStatus.DELIVERED: OrderEvent.DELIVERED,
+    OrderStatus.CANCELLED: OrderEvent.CANCELLED,
+}
 
 
 async def change_status(
@@ -46,6 +56,10 @@ async def change_status(
     left = order.move_to(to_status, actor=actor)
     await _settle_stock(catalog=catalog, order=order, to_status=to_status)
     await orders.flush()
+    # In the move's transaction: the email exists if and only if the move is committed.
+    await notify_customer(
+        session=session, order_id=order.id, customer_id=order.customer_id, event=_EVENTS[to_status]
+    )
     if left == OrderStatus.PENDING:
         # Confirmed (sold) or cancelled (released): it no longer holds stock for the customer.
         await orders.free_hold(order)
