@@ -32,6 +32,8 @@ ASSET_MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "imag
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # expect() waits by a deadline of its own (5 s), apart from the page's.
+    expect.set_options(timeout=RENDERED_WITHIN_MS)
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         yield browser
