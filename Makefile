@@ -13,7 +13,7 @@ UV = $(shell command -v uv || echo "python3 -m uv")
 # The base images `make base-images` picked (.images.env), for anything that builds.
 WITH_IMAGES = set -a && . ./.images.env && set +a &&
 
-.PHONY: help up down logs seed admin bench soak test lint typecheck unit e2e images base-images docker uv
+.PHONY: help up down logs seed admin bench soak test lint typecheck unit e2e images base-images docker uv chromium
 
 help:
 	@echo "make up     build and start the whole shop, wait until healthy, print the URLs"
@@ -44,6 +44,10 @@ base-images: docker
 		echo "no container registry answers: base images built from Debian packages (deploy/offline/)" >&2; \
 		deploy/offline/base-images.sh > .images.env; \
 	fi
+
+# Debian's chromium, for the docs pages' browser test (tests/e2e/test_docs_pages.py).
+chromium:
+	@deploy/host/ensure-chromium.sh
 
 uv:
 	@command -v uv >/dev/null || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -115,8 +119,8 @@ typecheck: uv
 unit: uv images
 	$(UV) run pytest libs/service-kit/tests services/*/tests
 
-e2e: uv images
+e2e: uv images chromium
 	$(UV) run pytest tests/e2e
 
-test: lint typecheck uv images
+test: lint typecheck uv images chromium
 	$(UV) run pytest

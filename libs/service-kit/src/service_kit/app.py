@@ -99,7 +99,9 @@ def create_service_app(
     app = FastAPI(
         title=f"Shop {name} service",
         lifespan=service_lifespan,
-        docs_url=f"{api_prefix}/docs",
+        # The gateway serves the docs page of every service (/api/<service>/docs), with Swagger
+        # UI from itself; a page here would load it from a CDN.
+        docs_url=None,
         redoc_url=None,
         openapi_url=f"{api_prefix}/openapi.json",
         # No redirect between /products and /products/: Starlette's would be absolute, built

@@ -45,6 +45,13 @@ class HealthChecks:
         assert response.status_code == 200
         assert response.json()["info"]["title"] == self.openapi_title
 
+    async def test_the_docs_page_is_left_to_the_gateway(self, client: httpx.AsyncClient) -> None:
+        # The gateway serves it, with Swagger UI from itself (docs/api-contract.md); the
+        # service's own would load Swagger UI from a CDN.
+        response = await client.get(f"{self.api_prefix}/docs")
+
+        assert response.status_code == 404
+
 
 async def _fetch_tables(stack: DatabaseStack, schema: str) -> set[str]:
     connection = await asyncpg.connect(stack.direct_dsn(schema))
