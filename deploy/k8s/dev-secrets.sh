@@ -37,9 +37,11 @@ trap 'rm -f "$key"' EXIT
 openssl genpkey -algorithm ed25519 -out "$key"
 secret users-signing-key --from-file=signing-key.pem="$key"
 secret users-api \
-    --from-literal=erased-names-key=users-erased-names-key-for-local-development-only
+    --from-literal=erased-names-key=users-erased-names-key-for-local-development-only \
+    --from-literal=internal-api-keys=orders:orders-users-key-for-local-development-only
 secret catalog-api \
     --from-literal=internal-api-keys=orders:orders-service-key-for-local-development-only \
     --from-literal=cursor-signing-key=catalog-cursor-key-for-local-development-only
 secret orders-api \
-    --from-literal=catalog-service-key=orders-service-key-for-local-development-only
+    --from-literal=catalog-service-key=orders-service-key-for-local-development-only \
+    --from-literal=users-service-key=orders-users-key-for-local-development-only

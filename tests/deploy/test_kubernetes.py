@@ -496,13 +496,16 @@ def test_nothing_reaches_an_address_outside_but_the_database(
 # --- the Secrets ----------------------------------------------------------------------------
 
 
-def _secret_references(manifests: list[Manifest]) -> set[tuple[str, str]]:
+def _secret_references(
+    manifests: list[Manifest], *, required_only: bool = False
+) -> set[tuple[str, str]]:
+    """(Secret, key) pairs the pods read; `required_only` leaves out `optional: true` ones."""
     references = set()
     for pod in pod_templates(manifests):
         for container in pod.all_containers:
             for entry in container.get("env", []):
                 reference = entry.get("valueFrom", {}).get("secretKeyRef")
-                if reference:
+                if reference and not (required_only and reference.get("optional")):
                     references.add((reference["name"], reference["key"]))
         for volume in pod.spec.get("volumes", []):
             if "secret" in volume:
@@ -517,7 +520,7 @@ def test_dev_secrets_provide_every_secret_dev_references(
     secrets = dev_secrets(NAMESPACES["dev"])
     provided = {(name, key) for name, data in decoded_secrets(secrets).items() for key in data}
 
-    assert _secret_references(rendered["dev"]) <= provided
+    assert _secret_references(rendered["dev"], required_only=True) <= provided
     for secret in secrets:
         assert secret["metadata"]["namespace"] == NAMESPACES["dev"]
         kubernetes_validate.validate(secret, KUBERNETES_VERSIONS[0], strict=True)
@@ -549,6 +552,13 @@ def test_dev_secrets_give_catalog_the_key_orders_presents() -> None:
 
     key = secrets["orders-api"]["catalog-service-key"]
     assert secrets["catalog-api"]["internal-api-keys"].split() == [f"orders:{key}"]
+
+
+def test_dev_secrets_give_users_the_key_orders_presents() -> None:
+    secrets = decoded_secrets(dev_secrets(NAMESPACES["dev"]))
+
+    key = secrets["orders-api"]["users-service-key"]
+    assert secrets["users-api"]["internal-api-keys"].split() == [f"orders:{key}"]
 
 
 def test_deploy_docs_create_every_secret_production_references(
