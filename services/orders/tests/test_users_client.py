@@ -93,9 +93,7 @@ async def test_a_cached_contact_is_answered_without_asking_users(
     assert fake_users.lookups == [[ada]]
 
 
-async def test_only_the_ids_not_cached_are_asked(
-    users: UsersClient, fake_users: FakeUsers
-) -> None:
+async def test_only_the_ids_not_cached_are_asked(users: UsersClient, fake_users: FakeUsers) -> None:
     ada, bob = fake_users.add_account("ada"), fake_users.add_account("bob")
     await users.contacts([ada])
 
@@ -132,9 +130,7 @@ async def test_a_contact_is_asked_again_once_its_time_is_up(
     assert fake_users.lookups == [[ada], [ada]]
 
 
-async def test_a_failed_lookup_caches_nothing(
-    users: UsersClient, fake_users: FakeUsers
-) -> None:
+async def test_a_failed_lookup_caches_nothing(users: UsersClient, fake_users: FakeUsers) -> None:
     ada = fake_users.add_account("ada")
     fake_users.down = "refuse"
     with pytest.raises(UsersUnreachable):

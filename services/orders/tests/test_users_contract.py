@@ -83,9 +83,7 @@ async def users(
 
 
 @pytest.fixture
-def new_customer(
-    real: bool, request: pytest.FixtureRequest, fake_users: FakeUsers
-) -> NewCustomer:
+def new_customer(real: bool, request: pytest.FixtureRequest, fake_users: FakeUsers) -> NewCustomer:
     async def register_for_real() -> Customer:
         suffix = uuid.uuid4().hex[:10]
         username, email = f"Customer_{suffix}", f"customer-{suffix}@example.com"

@@ -4,6 +4,7 @@ from fastapi import FastAPI
 from orders.dependencies import catalog_available, service_clients
 from orders.ordering.router import admin_router, router
 from orders.reconciliation.jobs import recovery_jobs
+from orders.reports.router import router as reports_router
 from orders.settings import API_PREFIX, OrdersSettings
 from service_kit.app import create_service_app
 from service_kit.auth import JwksSource
@@ -30,4 +31,5 @@ def create_app(
     )
     app.include_router(router)
     app.include_router(admin_router)
+    app.include_router(reports_router)
     return app
