@@ -2,7 +2,8 @@
 
 `accounts` is the base (the account, its repository, errors and passwords) and has no
 routes; `keys` holds the signing keys; `auth` (login, refresh, logout, registration) builds
-on both; `me` and `admin` build on `accounts` and `auth`. Routers sit above all of them and
+on both; `me` and `admin` build on `accounts` and `auth`; `internal` (the other services'
+API) on `accounts` alone. Routers sit above all of them and
 take what the app keeps through `users.dependencies`.
 """
 
@@ -17,6 +18,7 @@ from fastapi.routing import APIRoute
 import users
 from users.admin.router import router as admin_router
 from users.auth.router import router as auth_router
+from users.internal.router import router as internal_router
 from users.keys.router import router as keys_router
 from users.me.router import router as me_router
 from users.settings import API_PREFIX
@@ -29,6 +31,7 @@ BUILDS_ON = {
     "auth": {"accounts", "keys"},
     "me": {"accounts", "auth"},
     "admin": {"accounts", "auth"},
+    "internal": {"accounts"},
 }
 # Above every domain: what only routers and the app import.
 APP_LEVEL = {"users.dependencies", "users.main"}
@@ -85,6 +88,7 @@ def test_a_domain_builds_only_on_the_domains_below_it(domain: str) -> None:
         (me_router, "/me"),
         (admin_router, "/admin/users"),
         (keys_router, "/.well-known"),
+        (internal_router, "/internal"),
     ],
 )
 def test_each_domain_serves_its_own_url_prefix(router: APIRouter, prefix: str) -> None:

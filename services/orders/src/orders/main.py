@@ -6,6 +6,7 @@ from orders.notifications.jobs import notification_jobs
 from orders.notifications.router import admin_router as notifications_admin_router
 from orders.ordering.router import admin_router, router
 from orders.reconciliation.jobs import recovery_jobs
+from orders.reports.router import router as reports_router
 from orders.settings import API_PREFIX, OrdersSettings
 from service_kit.app import create_service_app
 from service_kit.auth import JwksSource
@@ -33,4 +34,5 @@ def create_app(
     app.include_router(router)
     app.include_router(admin_router)
     app.include_router(notifications_admin_router)
+    app.include_router(reports_router)
     return app

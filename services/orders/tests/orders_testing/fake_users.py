@@ -41,8 +41,15 @@ class FakeUsers:
     def __post_init__(self) -> None:
         self.transport = httpx.MockTransport(self._handle)
 
-    def add_account(self, username: str | None = None, email: str | None = None) -> uuid.UUID:
-        account_id = uuid.uuid4()
+    def add_account(
+        self,
+        username: str | None = None,
+        email: str | None = None,
+        *,
+        account_id: uuid.UUID | None = None,
+    ) -> uuid.UUID:
+        """An account (by default a new id, username and email); its id."""
+        account_id = account_id or uuid.uuid4()
         username = username or f"customer_{account_id.hex[:8]}"
         self.accounts[account_id] = Account(
             id=account_id, username=username, email=email or f"{username}@example.com"
