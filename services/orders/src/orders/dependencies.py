@@ -30,7 +30,9 @@ def catalog_client(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.catalog = create_catalog_client(settings, transport=transport)
+        app.state.catalog = create_catalog_client(
+            settings, transport=transport, tracer_provider=app.state.tracer_provider
+        )
         try:
             yield
         finally:
