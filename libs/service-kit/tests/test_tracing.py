@@ -1,7 +1,9 @@
 """Traces: off by default with nothing installed; on by one setting, a server span per request
 with its statements' spans below it, exported over OTLP/HTTP; trace ids in the log lines."""
 
+import asyncio
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -10,7 +12,10 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from sqlalchemy import text
 
+from service_kit.app import create_service_app
+from service_kit.background import PeriodicJob
 from service_kit.http_client import create_service_client
 from service_kit.request_context import adopt_traceparent
 from service_kit.settings import ServiceSettings
@@ -239,3 +244,36 @@ async def test_on_a_service_call_is_a_client_span_whose_context_goes_along() -> 
         f"{call.context.span_id:016x}",
     )
     assert int(flags, 16) & 1, "sampled"
+
+
+async def _no_keys() -> dict[str, object]:
+    return {"keys": []}
+
+
+async def test_on_a_job_round_is_one_trace_with_its_statements(settings: ServiceSettings) -> None:
+    round_done = asyncio.Event()
+
+    async def select_one(state: Any) -> None:
+        async with state.database.autocommit() as session:
+            await session.execute(text("SELECT 1"))
+        round_done.set()
+
+    with receiving_spans() as receiver:
+        app = create_service_app(
+            name="probe",
+            settings=settings.model_copy(
+                update={"otel_exporter_otlp_traces_endpoint": receiver.endpoint}
+            ),
+            api_prefix=PREFIX,
+            jobs=[PeriodicJob(name="select-one", interval_seconds=60, run=select_one)],
+            jwks_source=_no_keys,
+        )
+        async with serve(app):
+            await asyncio.wait_for(round_done.wait(), timeout=10)
+        spans = list(receiver.spans)
+
+    [job_round] = [span for span in spans if span.name == "job select-one"]
+    assert job_round.parent_span_id is None
+    statements = [span for span in spans if span.parent_span_id == job_round.span_id]
+    assert statements
+    assert all(span.trace_id == job_round.trace_id for span in statements)

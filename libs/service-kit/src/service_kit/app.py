@@ -5,6 +5,7 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 
 import httpx
 from fastapi import FastAPI
+from opentelemetry.trace import TracerProvider
 
 from service_kit.auth import JwksSource, TokenVerifier, http_jwks_source
 from service_kit.background import PeriodicJob, run_periodically
@@ -27,11 +28,23 @@ async def _no_extra_resources(_: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-def _bound(job: PeriodicJob, app: FastAPI) -> Callable[[], Awaitable[object]]:
-    async def run() -> object:
-        return await job.run(app.state)
+def _bound(
+    job: PeriodicJob, app: FastAPI, tracer_provider: TracerProvider | None
+) -> Callable[[], Awaitable[object]]:
+    if tracer_provider is None:
 
-    return run
+        async def run() -> object:
+            return await job.run(app.state)
+
+        return run
+    tracer = tracer_provider.get_tracer(__name__)
+
+    # One trace per round, so a round's statements and calls are one story, not many roots.
+    async def run_traced() -> object:
+        with tracer.start_as_current_span(f"job {job.name}"):
+            return await job.run(app.state)
+
+    return run_traced
 
 
 def create_service_app(
@@ -96,7 +109,7 @@ def create_service_app(
                         run_periodically(
                             name=job.name,
                             interval_seconds=job.interval_seconds,
-                            job=_bound(job, app),
+                            job=_bound(job, app, tracer_provider),
                         )
                     )
                 # Warm the key cache; if users is down now, the first token will try again.
