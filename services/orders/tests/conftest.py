@@ -11,8 +11,9 @@ from orders.catalog_client.client import CatalogClient, create_catalog_client
 from orders.main import create_app
 from orders.reconciliation.service import cancel_expired_orders, resolve_abandoned_placements
 from orders.settings import OrdersSettings
-from orders_testing import SERVICE_DIR, SERVICE_KEY
+from orders_testing import SERVICE_DIR, SERVICE_KEY, USERS_SERVICE_KEY
 from orders_testing.fake_catalog import FakeCatalog
+from orders_testing.fake_users import FakeUsers
 from orders_testing.placing import Actor
 from orders_testing.recovery import Resolve, Sweep
 from service_kit.database import Database
@@ -42,6 +43,12 @@ def settings(database_stack: DatabaseStack) -> OrdersSettings:
         catalog_retry_wait_initial_seconds=0.01,
         catalog_retry_wait_max_seconds=0.05,
         catalog_call_deadline_seconds=2.0,
+        users_service_key=USERS_SERVICE_KEY,
+        users_connect_timeout_seconds=0.5,
+        users_read_timeout_seconds=0.5,
+        users_retry_wait_initial_seconds=0.01,
+        users_retry_wait_max_seconds=0.05,
+        users_call_deadline_seconds=1.0,
         reservation_ttl_seconds=120,
         # Tests run the recovery jobs themselves; test_reconciliation.py and
         # test_hold_expiry.py run the background ones.
@@ -59,6 +66,11 @@ def signing_key() -> SigningKey:
 @pytest.fixture
 def fake_catalog() -> FakeCatalog:
     return FakeCatalog(service_key=SERVICE_KEY)
+
+
+@pytest.fixture
+def fake_users() -> FakeUsers:
+    return FakeUsers(service_key=USERS_SERVICE_KEY)
 
 
 @pytest.fixture
@@ -89,17 +101,21 @@ async def serve_orders(
     database_stack: DatabaseStack,
     signing_key: SigningKey,
     fake_catalog: FakeCatalog,
+    fake_users: FakeUsers,
 ) -> AsyncIterator[Callable[..., Any]]:
-    """Serve an orders app, by default against the fake catalog; tables emptied afterwards."""
+    """Serve an orders app, by default against the fake catalog and the fake users; tables
+    emptied afterwards."""
 
     def start(
         custom: OrdersSettings | None = None,
         *,
         over_the_network: bool = False,
         catalog_transport: httpx.AsyncBaseTransport | None = None,
+        users_transport: httpx.AsyncBaseTransport | None = None,
     ) -> Any:
         """over_the_network: reach catalog at the settings' URL instead of the fake;
-        catalog_transport: reach catalog through this one (the real catalog app)."""
+        catalog_transport: reach catalog through this one (the real catalog app);
+        users_transport: reach users through this one instead of the fake."""
         if not over_the_network and catalog_transport is None:
             catalog_transport = fake_catalog.transport
         return serve(
@@ -107,6 +123,7 @@ async def serve_orders(
                 custom or settings,
                 jwks_source=signing_key.jwks_source,
                 catalog_transport=catalog_transport,
+                users_transport=users_transport or fake_users.transport,
             )
         )
 

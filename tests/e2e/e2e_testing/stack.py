@@ -36,10 +36,11 @@ COMPOSE_OVERRIDE = Path(__file__).resolve().parents[1] / "compose.e2e.yml"
 READY_WITHIN_SECONDS = 120
 
 # Secrets made for this run only, never one from the repository: users signs with this key,
-# catalog signs its cursors with this one, and orders presents this one to catalog.
+# catalog signs its cursors with this one, and orders presents these to catalog and to users.
 E2E_SIGNING_KEY = Ed25519PrivateKey.generate()
 CATALOG_CURSOR_SIGNING_KEY = secrets.token_urlsafe(32)
 ORDERS_CATALOG_SERVICE_KEY = secrets.token_urlsafe(32)
+ORDERS_USERS_SERVICE_KEY = secrets.token_urlsafe(32)
 
 # Production's rate limits, except that the `auth` zone (login, registration, password
 # change) only counts requests that carry an X-E2E-Rate-Limit-Key header: nginx does not
@@ -126,6 +127,7 @@ def running_shop() -> Iterator[Shop]:
             "GATEWAY_PORT": "0",  # a free port, whatever else runs on this machine
             "CATALOG_CURSOR_SIGNING_KEY": CATALOG_CURSOR_SIGNING_KEY,
             "ORDERS_CATALOG_SERVICE_KEY": ORDERS_CATALOG_SERVICE_KEY,
+            "ORDERS_USERS_SERVICE_KEY": ORDERS_USERS_SERVICE_KEY,
             # One line: users reads a literal "\n" as a line break.
             "E2E_JWT_PRIVATE_KEY": signing_key.replace("\n", "\\n"),
             "E2E_GATEWAY_RATE_LIMITS": str(rate_limits),

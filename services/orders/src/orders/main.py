@@ -1,7 +1,7 @@
 import httpx
 from fastapi import FastAPI
 
-from orders.dependencies import catalog_available, catalog_client
+from orders.dependencies import catalog_available, service_clients
 from orders.ordering.router import admin_router, router
 from orders.reconciliation.jobs import recovery_jobs
 from orders.settings import API_PREFIX, OrdersSettings
@@ -14,13 +14,16 @@ def create_app(
     *,
     jwks_source: JwksSource | None = None,
     catalog_transport: httpx.AsyncBaseTransport | None = None,
+    users_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     settings = settings or OrdersSettings()
     app = create_service_app(
         name="orders",
         settings=settings,
         api_prefix=API_PREFIX,
-        lifespan=catalog_client(settings, transport=catalog_transport),
+        lifespan=service_clients(
+            settings, catalog_transport=catalog_transport, users_transport=users_transport
+        ),
         jobs=recovery_jobs(settings),
         dependency_probes={"catalog": catalog_available},
         jwks_source=jwks_source,

@@ -25,6 +25,26 @@ class OrdersSettings(ServiceSettings):
     catalog_retry_wait_max_seconds: float = Field(default=1.0, ge=0, le=30)
     catalog_call_deadline_seconds: float = Field(default=5.0, gt=0, le=60)
 
+    users_url: str = Field(
+        default="http://users:8000", description="Users, reached on the internal network"
+    )
+    users_service_key: SecretStr = Field(
+        min_length=16,
+        description="Orders' credential for users' /internal/ API (users: orders:<key>)",
+    )
+    users_connect_timeout_seconds: float = Field(default=1.0, gt=0, le=30)
+    users_read_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    # Looking contacts up is a read, so it is retried like catalog's calls, within a deadline:
+    # past it the caller gets UsersUnreachable (a notification waits, a report shows ids).
+    users_retry_attempts: int = Field(default=2, ge=1, le=10)
+    users_retry_wait_initial_seconds: float = Field(default=0.1, ge=0, le=10)
+    users_retry_wait_max_seconds: float = Field(default=0.5, ge=0, le=30)
+    users_call_deadline_seconds: float = Field(default=3.0, gt=0, le=60)
+    # Contacts are kept this long (per orders process) before users is asked again: a changed
+    # email address or an erased account shows within it. Absent ids are kept as absent.
+    users_contacts_cache_ttl_seconds: float = Field(default=60.0, ge=0, le=3600)
+    users_contacts_cache_size: int = Field(default=10_000, ge=1, le=1_000_000)
+
     # How long catalog holds an order's stock before it returns by itself, unless the order
     # is confirmed (commits the reservation) or cancelled (releases it) first.
     reservation_ttl_seconds: int = Field(default=1800, ge=1, le=3600)

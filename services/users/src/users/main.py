@@ -8,12 +8,13 @@ from users.auth.jobs import refresh_token_pruning
 from users.auth.router import router as auth_router
 from users.auth.service import refresh_turns
 from users.auth.tokens import TokenIssuer
+from users.internal.router import router as internal_router
 from users.keys.key_ring import load_key_ring
 from users.keys.router import router as keys_router
 from users.me.router import router as me_router
 from users.settings import API_PREFIX, UsersSettings
 
-ROUTERS = (auth_router, me_router, admin_router, keys_router)
+ROUTERS = (auth_router, me_router, admin_router, keys_router, internal_router)
 
 
 def create_app(settings: UsersSettings | None = None) -> FastAPI:

@@ -2,12 +2,12 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 
-from service_kit.settings import ServiceSettings
+from service_kit.internal_api import InternalApiSettings
 
 API_PREFIX = "/api/users"
 
 
-class UsersSettings(ServiceSettings):
+class UsersSettings(InternalApiSettings):
     # The signing key (Ed25519, PEM). JWT_PRIVATE_KEY wins over JWT_PRIVATE_KEY_FILE. In
     # development a missing file is created with a fresh key; elsewhere a missing key stops
     # the service at start-up.

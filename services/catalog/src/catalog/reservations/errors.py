@@ -1,14 +1,4 @@
-from typing import ClassVar
-
-from service_kit.problems import Conflict, NotFound, Unauthorized, UnprocessableContent
-
-
-class InvalidServiceCredential(Unauthorized):
-    code = "invalid-service-credential"
-    title = "Invalid service credential"
-
-    # A 401 says how to authenticate (RFC 9110), every one of them.
-    default_headers: ClassVar = {"WWW-Authenticate": 'Bearer realm="internal"'}
+from service_kit.problems import Conflict, NotFound, UnprocessableContent
 
 
 class InsufficientStock(Conflict):

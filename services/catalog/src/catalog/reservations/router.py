@@ -4,12 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from catalog.dependencies import ServiceCaller, SettingsDep
+from catalog.dependencies import SettingsDep
 from catalog.reservations import service
 from catalog.reservations.errors import (
     IllegalReservationTransition,
     InsufficientStock,
-    InvalidServiceCredential,
     ProductUnavailable,
     ReservationExpired,
     ReservationKeyConflict,
@@ -19,6 +18,7 @@ from catalog.reservations.models import HeldReservation, Reservation
 from catalog.reservations.schemas import KEY_PATTERN, ReservationOut, ReservationRequest
 from catalog.settings import INTERNAL_PREFIX
 from service_kit.database import DatabaseDep, ReadSessionDep, SessionDep
+from service_kit.internal_api import InvalidServiceCredential, ServiceCaller
 from service_kit.openapi import problem_responses
 
 # Out of the public OpenAPI document: the gateway serves it, and these routes are not there.
