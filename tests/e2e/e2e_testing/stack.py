@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from docker.models.containers import Container
 from pydantic_settings import BaseSettings
 
+from testing_kit import otlp_receiver
 from testing_kit.compose_project import (
     REPOSITORY,
     ComposeError,
@@ -150,6 +151,7 @@ def running_shop() -> Iterator[Shop]:
             "E2E_JWT_PRIVATE_KEY": signing_key.replace("\n", "\\n"),
             "E2E_GATEWAY_RATE_LIMITS": str(rate_limits),
             "E2E_SERVICE_REPLICAS": str(SERVICE_REPLICAS),
+            "E2E_OTLP_RECEIVER": str(Path(otlp_receiver.__file__).resolve()),
         }
         with running_compose_project(
             name_prefix="shop-e2e",

@@ -5,6 +5,7 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 
 import httpx
 from fastapi import FastAPI
+from opentelemetry.trace import TracerProvider
 
 from service_kit.auth import JwksSource, TokenVerifier, http_jwks_source
 from service_kit.background import PeriodicJob, run_periodically
@@ -17,6 +18,7 @@ from service_kit.observability import RequestMiddleware, configure_logging, metr
 from service_kit.openapi import install_api_contract
 from service_kit.problems import install_problem_handlers
 from service_kit.settings import ServiceSettings
+from service_kit.tracing import trace_requests, trace_statements, tracer_provider_for
 
 ServiceLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -26,11 +28,23 @@ async def _no_extra_resources(_: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-def _bound(job: PeriodicJob, app: FastAPI) -> Callable[[], Awaitable[object]]:
-    async def run() -> object:
-        return await job.run(app.state)
+def _bound(
+    job: PeriodicJob, app: FastAPI, tracer_provider: TracerProvider | None
+) -> Callable[[], Awaitable[object]]:
+    if tracer_provider is None:
 
-    return run
+        async def run() -> object:
+            return await job.run(app.state)
+
+        return run
+    tracer = tracer_provider.get_tracer(__name__)
+
+    # One trace per round, so a round's statements and calls are one story, not many roots.
+    async def run_traced() -> object:
+        with tracer.start_as_current_span(f"job {job.name}"):
+            return await job.run(app.state)
+
+    return run_traced
 
 
 def create_service_app(
@@ -43,8 +57,8 @@ def create_service_app(
     dependency_probes: Mapping[str, DependencyProbe] | None = None,
     jwks_source: JwksSource | None = None,
 ) -> FastAPI:
-    """The app with logging, errors, request ids, metrics, health, caching headers and the
-    database wired.
+    """The app with logging, errors, request ids, traces, metrics, health, caching headers and
+    the database wired.
 
     Everything public is served under `api_prefix` (the gateway routes by prefix and never
     rewrites paths); `/metrics` and `/internal/...` sit outside it and stay unreachable
@@ -57,18 +71,28 @@ def create_service_app(
     `lifespan` opens the service's own resources (a client for another service, say) and
     puts them on `app.state`; the `jobs` run beside the endpoints once those are in place,
     and stop before they close.
+
+    Traces are on when settings name an OTLP endpoint (service_kit.tracing): then the app's
+    tracer provider is `app.state.tracer_provider` (None when off), for the clients the
+    service makes (`create_service_client(..., tracer_provider=...)`).
     """
-    configure_logging(service=name, level=settings.log_level)
+    tracer_provider = tracer_provider_for(name, settings)
+    configure_logging(service=name, level=settings.log_level, traced=tracer_provider is not None)
 
     @asynccontextmanager
     async def service_lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = Database.from_settings(settings)
+        if tracer_provider is not None:
+            trace_statements(app.state.database.engine, tracer_provider)
         # Only services that verify against users' JWKS over HTTP need a client for it.
         jwks_client: httpx.AsyncClient | None = None
         keys = jwks_source
         if keys is None:
             jwks_client = create_service_client(
-                "", connect_timeout_seconds=2.0, read_timeout_seconds=3.0
+                "",
+                connect_timeout_seconds=2.0,
+                read_timeout_seconds=3.0,
+                tracer_provider=tracer_provider,
             )
             keys = http_jwks_source(jwks_client, settings.jwks_url)
         app.state.token_verifier = TokenVerifier(
@@ -85,7 +109,7 @@ def create_service_app(
                         run_periodically(
                             name=job.name,
                             interval_seconds=job.interval_seconds,
-                            job=_bound(job, app),
+                            job=_bound(job, app, tracer_provider),
                         )
                     )
                 # Warm the key cache; if users is down now, the first token will try again.
@@ -95,6 +119,9 @@ def create_service_app(
             if jwks_client is not None:
                 await jwks_client.aclose()
             await app.state.database.dispose()
+            if tracer_provider is not None:
+                # Exports what the batch still holds, the last requests' and jobs' spans.
+                tracer_provider.shutdown()
 
     app = FastAPI(
         title=f"Shop {name} service",
@@ -110,12 +137,15 @@ def create_service_app(
         redirect_slashes=False,
     )
     app.state.settings = settings
+    app.state.tracer_provider = tracer_provider
     install_problem_handlers(app)
     install_database_error_handlers(app)
     install_api_contract(app)
     # Inside RequestMiddleware, so access logs and metrics count the 304s it answers.
     app.add_middleware(HttpCachingMiddleware)
-    app.add_middleware(RequestMiddleware)
+    app.add_middleware(RequestMiddleware, adopt_traceparent=tracer_provider is None)
+    if tracer_provider is not None:
+        trace_requests(app, tracer_provider)
     app.include_router(health_router(api_prefix, dependency_probes))
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     return app

@@ -1,14 +1,26 @@
-"""HTTP clients for service-to-service calls: bounded timeouts, request id forwarded."""
+"""HTTP clients for service-to-service calls: bounded timeouts, request id and trace context
+forwarded."""
 
 import httpx
+from opentelemetry.trace import TracerProvider
 
-from service_kit.request_context import REQUEST_ID_HEADER, current_request_id
+from service_kit.request_context import (
+    REQUEST_ID_HEADER,
+    TRACEPARENT_HEADER,
+    current_request_id,
+    current_traceparent,
+)
+from service_kit.tracing import trace_calls
 
 
-async def _forward_request_id(request: httpx.Request) -> None:
+async def _forward_request_context(request: httpx.Request) -> None:
     request_id = current_request_id()
     if request_id is not None:
         request.headers[REQUEST_ID_HEADER] = request_id
+    # Set only while tracing is off; when on, the instrumentation injects its own span's.
+    traceparent = current_traceparent()
+    if traceparent is not None:
+        request.headers[TRACEPARENT_HEADER] = traceparent
 
 
 def create_service_client(
@@ -17,9 +29,13 @@ def create_service_client(
     connect_timeout_seconds: float,
     read_timeout_seconds: float,
     transport: httpx.AsyncBaseTransport | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> httpx.AsyncClient:
-    """A client for one other service. Never unbounded: every phase has a timeout."""
-    return httpx.AsyncClient(
+    """A client for one other service. Never unbounded: every phase has a timeout.
+
+    With the app's `tracer_provider` (`app.state.tracer_provider`; None when tracing is off)
+    every call is a client span whose context goes along in `traceparent`."""
+    client = httpx.AsyncClient(
         base_url=base_url,
         timeout=httpx.Timeout(
             connect=connect_timeout_seconds,
@@ -27,6 +43,9 @@ def create_service_client(
             write=read_timeout_seconds,
             pool=connect_timeout_seconds,
         ),
-        event_hooks={"request": [_forward_request_id]},
+        event_hooks={"request": [_forward_request_context]},
         transport=transport,
     )
+    if tracer_provider is not None:
+        trace_calls(client, tracer_provider)
+    return client

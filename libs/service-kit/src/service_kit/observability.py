@@ -1,4 +1,4 @@
-"""JSON logs, one access line per request, request ids and Prometheus metrics.
+"""JSON logs, one access line per request, request ids, trace ids and Prometheus metrics.
 
 The JSON formatter is a few lines on top of the standard library rather than another
 dependency: every field it writes is listed here, and uvicorn's loggers reuse it.
@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,10 +20,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service_kit.problems import unhandled_error_response
 from service_kit.request_context import (
     REQUEST_ID_HEADER,
+    TRACEPARENT_HEADER,
     accept_or_generate_request_id,
+    adopt_traceparent,
     current_request_id,
+    current_trace_id,
     set_request_id,
 )
+from service_kit.tracing import current_span_ids
+
+_TRACEPARENT_KEY = TRACEPARENT_HEADER.encode()
 
 # Attributes every LogRecord has; anything else passed in `extra=` becomes a JSON field.
 _STANDARD_RECORD_FIELDS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
@@ -39,10 +46,24 @@ REQUEST_DURATION = Histogram(
 )
 
 
+def _adopted_trace_ids() -> tuple[str, str | None] | None:
+    trace_id = current_trace_id()
+    return None if trace_id is None else (trace_id, None)
+
+
 class JsonFormatter(logging.Formatter):
-    def __init__(self, service: str) -> None:
+    """One JSON object per record, with the request id and the trace id of the request.
+
+    Traced, the ids are those of the span being recorded (`trace_id`, `span_id`); untraced,
+    the trace id is the one of the traceparent the request came with, and there is no span.
+    """
+
+    def __init__(self, service: str, *, traced: bool = False) -> None:
         super().__init__()
         self.service = service
+        self._trace_ids: Callable[[], tuple[str, str | None] | None] = (
+            current_span_ids if traced else _adopted_trace_ids
+        )
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -55,6 +76,11 @@ class JsonFormatter(logging.Formatter):
         request_id = current_request_id()
         if request_id is not None:
             entry["request_id"] = request_id
+        trace_ids = self._trace_ids()
+        if trace_ids is not None:
+            entry["trace_id"], span_id = trace_ids
+            if span_id is not None:
+                entry["span_id"] = span_id
         for key, value in record.__dict__.items():
             if key not in _STANDARD_RECORD_FIELDS and not key.startswith("_"):
                 entry[key] = value
@@ -63,9 +89,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(*, service: str, level: str) -> None:
+def configure_logging(*, service: str, level: str, traced: bool = False) -> None:
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter(service))
+    handler.setFormatter(JsonFormatter(service, traced=traced))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -93,10 +119,13 @@ class RequestMiddleware:
 
     Adopts or generates the request id and echoes it, writes one access log line and the
     metrics, and turns any unhandled exception into a logged 500 problem with no trace.
+    Untraced (`adopt_traceparent`), it also keeps the request's traceparent, for the logs and
+    for the calls the request makes; traced, the server span around it has that role.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, adopt_traceparent: bool = True) -> None:
         self.app = app
+        self.adopt_traceparent = adopt_traceparent
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -107,6 +136,8 @@ class RequestMiddleware:
             headers.get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1") or None
         )
         set_request_id(request_id)
+        if self.adopt_traceparent:
+            adopt_traceparent(headers.get(_TRACEPARENT_KEY, b"").decode("latin-1") or None)
         started = time.perf_counter()
         status = 500
         response_started = False

@@ -55,3 +55,23 @@ class ServiceSettings(DatabaseSettings):
     )
     jwks_min_refetch_interval_seconds: float = Field(default=10.0, ge=0, le=3600)
     jwks_max_age_seconds: float = Field(default=900.0, gt=0, le=86400)
+
+    # Traces (service_kit.tracing) are off unless one of OpenTelemetry's own variables names
+    # where to send them; the SDK reads the other OTEL_* variables itself.
+    otel_exporter_otlp_traces_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP URL for traces, as is (http://collector:4318/v1/traces)",
+    )
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None, description="OTLP/HTTP base URL; traces go to <this>/v1/traces"
+    )
+
+    @property
+    def otlp_traces_endpoint(self) -> str | None:
+        """Where traces are exported, or None: tracing off. Empty counts as unset, as the
+        OpenTelemetry specification says."""
+        if self.otel_exporter_otlp_traces_endpoint:
+            return self.otel_exporter_otlp_traces_endpoint
+        if self.otel_exporter_otlp_endpoint:
+            return f"{self.otel_exporter_otlp_endpoint.rstrip('/')}/v1/traces"
+        return None

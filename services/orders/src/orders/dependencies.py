@@ -35,8 +35,13 @@ def service_clients(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.catalog = create_catalog_client(settings, transport=catalog_transport)
-        app.state.users = create_users_client(settings, transport=users_transport)
+        tracer_provider = app.state.tracer_provider  # None when tracing is off
+        app.state.catalog = create_catalog_client(
+            settings, transport=catalog_transport, tracer_provider=tracer_provider
+        )
+        app.state.users = create_users_client(
+            settings, transport=users_transport, tracer_provider=tracer_provider
+        )
         try:
             yield
         finally:

@@ -18,6 +18,7 @@ from typing import Any, Literal, TypeVar
 
 import httpx
 import stamina
+from opentelemetry.trace import TracerProvider
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from orders.catalog_client.errors import (
@@ -217,7 +218,10 @@ class CatalogClient:
 
 
 def create_catalog_client(
-    settings: OrdersSettings, *, transport: httpx.AsyncBaseTransport | None = None
+    settings: OrdersSettings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> CatalogClient:
     return CatalogClient(
         create_service_client(
@@ -225,6 +229,7 @@ def create_catalog_client(
             connect_timeout_seconds=settings.catalog_connect_timeout_seconds,
             read_timeout_seconds=settings.catalog_read_timeout_seconds,
             transport=transport,
+            tracer_provider=tracer_provider,
         ),
         service_key=settings.catalog_service_key.get_secret_value(),
         retry=RetryPolicy(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import httpx
 import stamina
 from cachetools import TTLCache
+from opentelemetry.trace import TracerProvider
 from pydantic import ValidationError
 
 from orders.settings import OrdersSettings
@@ -142,6 +143,7 @@ def create_users_client(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Callable[[], float] = time.monotonic,
+    tracer_provider: TracerProvider | None = None,
 ) -> UsersClient:
     return UsersClient(
         create_service_client(
@@ -149,6 +151,7 @@ def create_users_client(
             connect_timeout_seconds=settings.users_connect_timeout_seconds,
             read_timeout_seconds=settings.users_read_timeout_seconds,
             transport=transport,
+            tracer_provider=tracer_provider,
         ),
         service_key=settings.users_service_key.get_secret_value(),
         retry=RetryPolicy(
