@@ -24,10 +24,13 @@ LogLine = dict[str, Any]
 
 
 def _log_lines(shop: Shop, service: str, mentioning: str) -> list[LogLine]:
-    """The JSON lines of a container's log that mention a string (an id)."""
-    log = shop.container(service).logs().decode(errors="replace")
+    """The JSON lines that mention a string (an id) in the logs of every container of a
+    service (the services run several replicas; any one may have served the request)."""
     return [
-        json.loads(line) for line in log.splitlines() if mentioning in line and line.startswith("{")
+        json.loads(line)
+        for container in shop.replicas(service)
+        for line in container.logs().decode(errors="replace").splitlines()
+        if mentioning in line and line.startswith("{")
     ]
 
 
