@@ -53,11 +53,6 @@ class CatalogUnavailable(ServiceUnavailable):
     title = "The catalog is not answering"
 
 
-class InvalidDateRange(UnprocessableContent):
-    code = "invalid-date-range"
-    title = "The date range is empty"
-
-
 class TooManyPendingOrders(Conflict):
     code = "too-many-pending-orders"
     title = "Too many orders awaiting confirmation"

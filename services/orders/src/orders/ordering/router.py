@@ -11,7 +11,6 @@ from orders.ordering.errors import (
     IdempotencyKeyReused,
     IllegalStatusTransition,
     InsufficientStock,
-    InvalidDateRange,
     OrderNotFound,
     OrderTooLarge,
     PlacementInProgress,
@@ -35,7 +34,7 @@ from service_kit.auth import CurrentUser, Principal, RequireAdmin
 from service_kit.database import DatabaseDep, ReadSessionDep, SessionDep
 from service_kit.openapi import problem_responses
 from service_kit.pagination import DEFAULT_PAGE_SIZE, OffsetPage, PageOffset, PageOfRows, PageSize
-from service_kit.timestamps import Instant
+from service_kit.timestamps import Instant, InvalidDateRange
 
 router = APIRouter(prefix=API_PREFIX + "/orders", tags=["orders"])
 admin_router = APIRouter(prefix=API_PREFIX + "/admin", tags=["orders: admin"])

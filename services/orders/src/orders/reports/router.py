@@ -5,13 +5,12 @@ from fastapi import APIRouter, Query
 
 from orders.dependencies import UsersDep
 from orders.reports import service
-from orders.reports.errors import InvalidReportRange
 from orders.reports.schemas import TopCustomersReport
 from orders.settings import API_PREFIX
 from service_kit.auth import RequireAdmin
 from service_kit.database import DatabaseDep
 from service_kit.openapi import problem_responses
-from service_kit.timestamps import CalendarDay
+from service_kit.timestamps import CalendarDay, InvalidDateRange
 
 router = APIRouter(prefix=API_PREFIX + "/admin/reports", tags=["orders: admin"])
 
@@ -19,7 +18,7 @@ router = APIRouter(prefix=API_PREFIX + "/admin/reports", tags=["orders: admin"])
 @router.get(
     "/top-customers",
     response_model=TopCustomersReport,
-    responses=problem_responses(InvalidReportRange),
+    responses=problem_responses(InvalidDateRange),
     summary="Customers by revenue over a range of UTC days (cancelled orders excluded)",
 )
 async def top_customers(

@@ -3,39 +3,13 @@
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from orders.reports.errors import InvalidReportRange
 from orders.reports.repository import ReportRepository
 from orders.reports.schemas import TopCustomer, TopCustomersReport
 from orders.users_client.client import UsersClient
 from orders.users_client.errors import UsersUnreachable
 from service_kit.database import Database
 from service_kit.money import CENT
-
-# As users' account statistics: a year and a day at most, the last 30 days by default.
-MAX_REPORT_DAYS = 366
-DEFAULT_REPORT_DAYS = 30
-
-
-def report_range(*, date_from: date | None, date_to: date | None, today: date) -> tuple[date, date]:
-    """The first and last UTC day reported (by default the 30 days up to `today`);
-    InvalidReportRange when it is empty, longer than a year and a day, or off the calendar."""
-    end = date_to or today
-    try:
-        start = date_from or end - timedelta(days=DEFAULT_REPORT_DAYS - 1)
-        # The day after the range must exist too: its midnight ends the last day.
-        _ = end + timedelta(days=1)
-    except OverflowError:
-        raise InvalidReportRange(
-            "The range reaches beyond the calendar (years 1 to 9999)."
-        ) from None
-    if start > end:
-        raise InvalidReportRange("date_from is after date_to.")
-    days = (end - start).days + 1
-    if days > MAX_REPORT_DAYS:
-        raise InvalidReportRange(
-            f"The range covers {days} days; at most {MAX_REPORT_DAYS} are reported at once."
-        )
-    return start, end
+from service_kit.timestamps import utc_day_range
 
 
 async def top_customers(
@@ -49,7 +23,7 @@ async def top_customers(
 ) -> TopCustomersReport:
     """The customers whose orders placed in the range (UTC days, both included) earned most,
     with their usernames and emails from users; ids alone when users cannot answer."""
-    start, end = report_range(date_from=date_from, date_to=date_to, today=today)
+    start, end = utc_day_range(date_from=date_from, date_to=date_to, today=today)
     # One statement, and no connection held while users is asked.
     async with database.autocommit() as session:
         rows = await ReportRepository(session).top_customers(

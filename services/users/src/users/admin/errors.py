@@ -1,6 +1,6 @@
 """The problems of administering accounts; each detail is given where it is raised."""
 
-from service_kit.problems import Conflict, UnprocessableContent
+from service_kit.problems import Conflict
 
 
 class OwnAdminRole(Conflict):
@@ -19,8 +19,3 @@ class AccountActive(Conflict):
 
     code = "account-active"
     title = "Deactivate the account before erasing it"
-
-
-class InvalidDateRange(UnprocessableContent):
-    code = "invalid-date-range"
-    title = "The date range is not one the statistics cover"

@@ -9,12 +9,12 @@ from service_kit.database import SessionDep
 from service_kit.openapi import problem_responses
 from service_kit.pagination import DEFAULT_PAGE_SIZE, OffsetPage, PageOffset, PageOfRows, PageSize
 from service_kit.text import StoredText
-from service_kit.timestamps import CalendarDay
+from service_kit.timestamps import CalendarDay, InvalidDateRange
 from users.accounts.errors import AccountErased, AccountInactive, AccountNotFound
 from users.accounts.models import Role, User
 from users.accounts.schemas import Account
 from users.admin import service
-from users.admin.errors import AccountActive, InvalidDateRange, OwnAccountDeactivation, OwnAdminRole
+from users.admin.errors import AccountActive, OwnAccountDeactivation, OwnAdminRole
 from users.admin.schemas import AccountStatistics, RoleChange
 from users.dependencies import ErasedNamesDep
 from users.settings import API_PREFIX

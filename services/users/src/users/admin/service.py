@@ -7,12 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from service_kit.pagination import PageOfRows
 from service_kit.problems import Forbidden
+from service_kit.timestamps import utc_day_range
 from users.accounts.erasure import ErasedNames
 from users.accounts.errors import AccountErased, AccountNotFound
 from users.accounts.models import ErasedBy, Role, User
 from users.accounts.repository import ErasedAccountRepository, UserRepository
 from users.accounts.service import erase_account, get_active_account
-from users.admin.errors import AccountActive, InvalidDateRange, OwnAccountDeactivation, OwnAdminRole
+from users.admin.errors import AccountActive, OwnAccountDeactivation, OwnAdminRole
 from users.admin.schemas import AccountStatistics, RoleChange, SignupsOnDay
 from users.auth.service import end_all_logins
 
@@ -116,30 +117,12 @@ async def erase_deactivated_account(
     )
 
 
-# A year and a day: a leap year's every day, and no answer longer than that.
-MAX_STATISTICS_DAYS = 366
-DEFAULT_STATISTICS_DAYS = 30
-
-
 async def account_statistics(
     *, session: AsyncSession, date_from: date | None, date_to: date | None, today: date
 ) -> AccountStatistics:
     """Accounts by role and by state, and sign-ups per UTC day over a range (by default the
     last 30 days up to `today`)."""
-    end = date_to or today
-    try:
-        start = date_from or end - timedelta(days=DEFAULT_STATISTICS_DAYS - 1)
-        # The day after the range must exist too: its midnight ends the last day.
-        _ = end + timedelta(days=1)
-    except OverflowError:
-        raise InvalidDateRange("The range reaches beyond the calendar (years 1 to 9999).") from None
-    if start > end:
-        raise InvalidDateRange("date_from is after date_to.")
-    days = (end - start).days + 1
-    if days > MAX_STATISTICS_DAYS:
-        raise InvalidDateRange(
-            f"The range covers {days} days; at most {MAX_STATISTICS_DAYS} are counted at once."
-        )
+    start, end = utc_day_range(date_from=date_from, date_to=date_to, today=today)
     users = UserRepository(session)
     counts = await users.count_by_role_and_state()
     signups = await users.count_signups_per_day(start=start, end=end)
@@ -156,6 +139,6 @@ async def account_statistics(
         date_to=end,
         signups_per_day=[
             SignupsOnDay(date=day, count=signups.get(day, 0))
-            for day in (start + timedelta(days=offset) for offset in range(days))
+            for day in (start + timedelta(days=offset) for offset in range((end - start).days + 1))
         ],
     )
