@@ -1,7 +1,10 @@
 """HTTP clients for service-to-service calls: bounded timeouts, request id and trace context
-forwarded."""
+forwarded, and the retry policy of a call that may be repeated."""
+
+from dataclasses import dataclass
 
 import httpx
+import stamina
 from opentelemetry.trace import TracerProvider
 
 from service_kit.request_context import (
@@ -49,3 +52,35 @@ def create_service_client(
     if tracer_provider is not None:
         trace_calls(client, tracer_provider)
     return client
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int
+    wait_initial_seconds: float
+    wait_max_seconds: float
+    deadline_seconds: float
+
+
+class TransientAnswer(Exception):
+    """A 5xx from the service called (or from something in front of it): worth another try."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"the service answered {response.status_code}")
+        self.response = response
+
+
+def _is_transient(error: Exception) -> bool:
+    return isinstance(error, httpx.TransportError | TransientAnswer)
+
+
+def retrying_caller(policy: RetryPolicy) -> stamina.BoundAsyncRetryingCaller:
+    """Retries a call on connection errors, timeouts and TransientAnswer, with exponential
+    backoff and jitter, within the policy's attempts and deadline (stamina)."""
+    return stamina.AsyncRetryingCaller(
+        attempts=policy.attempts,
+        timeout=policy.deadline_seconds,
+        wait_initial=policy.wait_initial_seconds,
+        wait_max=policy.wait_max_seconds,
+        wait_jitter=policy.wait_initial_seconds,
+    ).on(_is_transient)

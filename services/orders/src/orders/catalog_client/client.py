@@ -13,11 +13,9 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 import httpx
-import stamina
 from opentelemetry.trace import TracerProvider
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -31,7 +29,12 @@ from orders.catalog_client.errors import (
 )
 from orders.catalog_client.schemas import RequestedLine, Reservation, ReservationState, Shortage
 from orders.settings import OrdersSettings
-from service_kit.http_client import create_service_client
+from service_kit.http_client import (
+    RetryPolicy,
+    TransientAnswer,
+    create_service_client,
+    retrying_caller,
+)
 
 CATALOG_HEALTH_PATH = "/api/catalog/healthz"
 RESERVATIONS_PATH = "/internal/reservations"
@@ -39,26 +42,6 @@ RESERVATIONS_PATH = "/internal/reservations"
 logger = logging.getLogger(__name__)
 
 Answer = TypeVar("Answer", bound=ReservationState)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int
-    wait_initial_seconds: float
-    wait_max_seconds: float
-    deadline_seconds: float
-
-
-class _TransientAnswer(Exception):
-    """A 5xx from catalog (or from something in front of it): worth another try."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        super().__init__(f"catalog answered {response.status_code}")
-        self.response = response
-
-
-def _is_transient(error: Exception) -> bool:
-    return isinstance(error, httpx.TransportError | _TransientAnswer)
 
 
 class _Problem(BaseModel):
@@ -83,13 +66,7 @@ class CatalogClient:
         self._http = http
         self._credential = {"Authorization": f"Bearer {service_key}"}
         self._deadline_seconds = retry.deadline_seconds
-        self._retrying = stamina.AsyncRetryingCaller(
-            attempts=retry.attempts,
-            timeout=retry.deadline_seconds,
-            wait_initial=retry.wait_initial_seconds,
-            wait_max=retry.wait_max_seconds,
-            wait_jitter=retry.wait_initial_seconds,
-        ).on(_is_transient)
+        self._retrying = retrying_caller(retry)
 
     async def is_available(self) -> bool:
         """True when catalog answers its liveness endpoint in time."""
@@ -160,7 +137,7 @@ class CatalogClient:
                 return await self._retrying(self._send, method, path, body)
         # Transport errors are retried; the rest of httpx's (an undecodable body, say) is as
         # unusable an answer and ends here too, never as a 500.
-        except (TimeoutError, httpx.HTTPError, _TransientAnswer) as error:
+        except (TimeoutError, httpx.HTTPError, TransientAnswer) as error:
             logger.warning(
                 "catalog call failed",
                 extra={"method": method, "catalog_path": path, "error": repr(error)},
@@ -170,7 +147,7 @@ class CatalogClient:
     async def _send(self, method: str, path: str, body: dict[str, Any] | None) -> httpx.Response:
         response = await self._http.request(method, path, json=body, headers=self._credential)
         if response.status_code >= httpx.codes.INTERNAL_SERVER_ERROR:
-            raise _TransientAnswer(response)
+            raise TransientAnswer(response)
         return response
 
     @staticmethod

@@ -16,7 +16,6 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import httpx
-import stamina
 from cachetools import TTLCache
 from opentelemetry.trace import TracerProvider
 from pydantic import ValidationError
@@ -24,7 +23,12 @@ from pydantic import ValidationError
 from orders.settings import OrdersSettings
 from orders.users_client.errors import UsersUnreachable
 from orders.users_client.schemas import ContactsAnswer, CustomerContact
-from service_kit.http_client import create_service_client
+from service_kit.http_client import (
+    RetryPolicy,
+    TransientAnswer,
+    create_service_client,
+    retrying_caller,
+)
 
 CONTACTS_PATH = "/api/users/internal/users"
 # Users answers at most this many ids at once (the contract); more are asked in batches.
@@ -34,29 +38,9 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int
-    wait_initial_seconds: float
-    wait_max_seconds: float
-    deadline_seconds: float
-
-
-@dataclass(frozen=True)
 class CachePolicy:
     ttl_seconds: float
     max_size: int
-
-
-class _TransientAnswer(Exception):
-    """A 5xx from users (or from something in front of it): worth another try."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        super().__init__(f"users answered {response.status_code}")
-        self.response = response
-
-
-def _is_transient(error: Exception) -> bool:
-    return isinstance(error, httpx.TransportError | _TransientAnswer)
 
 
 class UsersClient:
@@ -72,13 +56,7 @@ class UsersClient:
         self._http = http
         self._credential = {"Authorization": f"Bearer {service_key}"}
         self._deadline_seconds = retry.deadline_seconds
-        self._retrying = stamina.AsyncRetryingCaller(
-            attempts=retry.attempts,
-            timeout=retry.deadline_seconds,
-            wait_initial=retry.wait_initial_seconds,
-            wait_max=retry.wait_max_seconds,
-            wait_jitter=retry.wait_initial_seconds,
-        ).on(_is_transient)
+        self._retrying = retrying_caller(retry)
         # None: users has no account with that id (never had, or erased).
         self._cache: TTLCache[uuid.UUID, CustomerContact | None] = TTLCache(
             maxsize=cache.max_size, ttl=cache.ttl_seconds, timer=clock
@@ -112,7 +90,7 @@ class UsersClient:
         try:
             async with asyncio.timeout(self._deadline_seconds):
                 response = await self._retrying(self._send, params)
-        except (TimeoutError, httpx.HTTPError, _TransientAnswer) as error:
+        except (TimeoutError, httpx.HTTPError, TransientAnswer) as error:
             logger.warning("users call failed", extra={"error": repr(error)})
             raise UsersUnreachable("users did not answer the contacts lookup usably") from error
         if response.status_code != httpx.codes.OK:
@@ -134,7 +112,7 @@ class UsersClient:
     async def _send(self, params: httpx.QueryParams) -> httpx.Response:
         response = await self._http.get(CONTACTS_PATH, params=params, headers=self._credential)
         if response.status_code >= httpx.codes.INTERNAL_SERVER_ERROR:
-            raise _TransientAnswer(response)
+            raise TransientAnswer(response)
         return response
 
 
